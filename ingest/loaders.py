@@ -1,0 +1,77 @@
+"""Load a document file into pages: .txt/.md (form feed = page break) and .pdf."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import DocumentError
+from .records import Page
+from .settings import Settings
+
+SUPPORTED = {".txt", ".md", ".pdf"}
+
+# Text that addresses a model rather than a reader: a document carrying it is
+# ingested as plain text and flagged, never obeyed.
+_INSTRUCTION = re.compile(
+    r"\[(?:SYSTEM|INST|ADMIN)\]|<\|?(?:system|im_start)\|?>|ignore (?:all |any )?(?:previous|prior|above|your) "
+    r"(?:instructions|rules)|ignore[sz]? (?:toutes |les |tes |vos )+(?:instructions|consignes)|"
+    r"you are now|tu es d[ée]sormais|system prompt|prompt syst[èe]me|disregard (?:the|all|previous)",
+    re.IGNORECASE,
+)
+
+
+def load(path: Path, settings: Settings) -> list[Page]:
+    """Pages of a document, numbered from 1. Raises DocumentError naming the file."""
+    suffix = path.suffix.lower()
+    size_mb = path.stat().st_size / 1e6
+    if size_mb > settings.max_file_mb:
+        raise DocumentError(path.name, f"file too large ({size_mb:.0f} MB > {settings.max_file_mb} MB)")
+    if suffix in (".txt", ".md"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(path.name, f"not UTF-8 text ({exc.reason})") from exc
+        if not text.strip():
+            raise DocumentError(path.name, "empty document")
+        return [Page(i + 1, page) for i, page in enumerate(text.split("\f"))]
+    if suffix == ".pdf":
+        return _load_pdf(path, settings)
+    raise DocumentError(path.name, f"unsupported file type {suffix or '(none)'}")
+
+
+def _load_pdf(path: Path, settings: Settings) -> list[Page]:
+    command = [sys.executable, "-m", "ingest.pdfworker", str(path), str(settings.max_pdf_pages),
+               str(settings.pdf_memory_mb)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=settings.pdf_timeout,
+                              cwd=Path(__file__).resolve().parent.parent)
+    except subprocess.TimeoutExpired as exc:
+        raise DocumentError(path.name, f"parsing took longer than {settings.pdf_timeout:.0f} s") from exc
+    try:
+        result = json.loads(done.stdout or "{}")
+    except json.JSONDecodeError:
+        result = {}
+    if "pages" not in result:
+        reason = result.get("error") or _crash_reason(done)
+        raise DocumentError(path.name, reason)
+    return [Page(i + 1, text) for i, text in enumerate(result["pages"])]
+
+
+def _crash_reason(done: subprocess.CompletedProcess) -> str:
+    if "MemoryError" in done.stderr or done.returncode in (-9, 137):
+        return "parsing exceeded the memory limit (decompression bomb?)"
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"parser failed ({last[:200]})"
+
+
+def suspicious_lines(pages: list[Page]) -> list[str]:
+    """Lines that read like instructions to a model (flagged at ingest)."""
+    hits = []
+    for page in pages:
+        for line in page.text.splitlines():
+            if _INSTRUCTION.search(line):
+                hits.append(f"p.{page.number}: {line.strip()[:120]}")
+    return hits

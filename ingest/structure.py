@@ -1,0 +1,190 @@
+"""Turn a document's pages into cleaned text made of typed blocks.
+
+A block is one logical line of the cleaned text: an article heading, a sub-heading,
+a lettered sub-sub-heading, a definition, a bullet item or a paragraph. The cleaned
+text is the blocks joined by newlines, and every block knows its offsets into it,
+so later stages can cut passages that are exact slices of that text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .clean import (
+    BULLET,
+    URL_LINE,
+    drop_trailing_url_lines,
+    ends_with_hyphenated_word,
+    join_hyphenated,
+    strip_trailing_spaces,
+    words,
+)
+from .records import Page
+
+ARTICLE_NUMBERED = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
+ARTICLE_WORD = re.compile(
+    r"^(?:ARTICLE|Article)\s+(\d+(?:\.\d+)*|[IVXLCDM]+)\b\s*[-–—:.]?\s*(.*)$"
+)
+MARKDOWN = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
+LETTERED = re.compile(r"^([a-z])/\s*(\S.*)$")
+LETTER_ITEM = re.compile(r"^[a-z]\)\s")
+DEFINITION = re.compile(r"^([A-ZÀ-Ý][\w’'()«» ]{0,40}?)\s*:\s*(?:désigne|désignent|\S)")
+SENTENCE_END = re.compile(r"[.!?;:»)]\s*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # article | heading | subheading | definition | subdefinition | bullet | text
+    text: str
+    start: int
+    end: int
+    number: str = ""  # article number for kind == "article"
+    title: str = ""  # heading / article title / defined term
+
+
+@dataclass(frozen=True)
+class Outline:
+    text: str
+    blocks: tuple[Block, ...]
+    page_starts: tuple[int, ...]  # offset where page i+1 begins
+
+    def pages_of(self, start: int, end: int) -> tuple[int, ...]:
+        pages = []
+        for i, page_start in enumerate(self.page_starts):
+            page_end = self.page_starts[i + 1] if i + 1 < len(self.page_starts) else len(self.text) + 1
+            if page_start < max(end, start + 1) and start < page_end:
+                pages.append(i + 1)
+        return tuple(pages)
+
+
+def _is_caps_title(title: str) -> bool:
+    letters = [c for c in title if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
+
+
+def classify(line: str, prev: str, next_line: str, in_definitions: bool, raw: str = "") -> tuple[str, str, str]:
+    """Return (kind, number, title) of a raw line given its neighbours.
+
+    ``prev`` is the logical line before it ("" at a block boundary), ``next_line``
+    the next non-blank raw line.
+    """
+    if m := MARKDOWN.match(line):
+        level, title = len(m.group(1)), m.group(2).strip()
+        if level <= 2:
+            if w := ARTICLE_WORD.match(title):
+                return "article", w.group(1), w.group(2).strip() or title
+            if n := ARTICLE_NUMBERED.match(title):
+                return "article", n.group(1), n.group(2).strip()
+            return "article", "", title
+        return "heading", "", title
+    if m := ARTICLE_NUMBERED.match(line):
+        if _is_caps_title(m.group(2)):
+            return "article", m.group(1), m.group(2).strip()
+    if m := ARTICLE_WORD.match(line):
+        title = m.group(2).strip()
+        if len(title) <= 90 and not SENTENCE_END.search(title.rstrip(":")) or not title:
+            return "article", m.group(1), title
+    if m := LETTERED.match(line):
+        if len(line) <= 90:
+            return "subheading", "", line.rstrip(" :")
+    if BULLET.match(line) or LETTER_ITEM.match(line):
+        return "bullet", "", ""
+    if (m := DEFINITION.match(line)) and (in_definitions or re.search(r":\s*désigne", line)):
+        nested = raw[:1].isspace()
+        return ("subdefinition" if nested else "definition"), "", m.group(1).strip()
+    if _looks_like_heading(line, prev, next_line):
+        return "heading", "", line.rstrip(" :").strip()
+    return "text", "", ""
+
+
+def _looks_like_heading(line: str, prev: str, next_line: str) -> bool:
+    if not line[:1].isupper() or len(line) > 70 or len(line.split()) > 9:
+        return False
+    if re.search(r"[.,;]$", line) or URL_LINE.match(line):
+        return False
+    if prev and not SENTENCE_END.search(prev) and len(line.split()) > 3:
+        # Mid-paragraph, only a short title-like line can be a heading: the PDF
+        # sometimes drops the full stop before one ("…période successive" / "Résiliation").
+        return False
+    first = next_line[:1]
+    return bool(next_line) and (first.isupper() or first.isdigit() or bool(BULLET.match(next_line)) or first in "«\"")
+
+
+def parse(pages: list[Page]) -> Outline:
+    """Clean the pages and split them into typed blocks (pure function).
+
+    The result's text is what every passage slices; its blocks are one per logical line.
+    """
+    raw_lines: list[tuple[int, str]] = []
+    for page in pages:
+        lines = [strip_trailing_spaces(line) for line in page.text.replace("\r\n", "\n").split("\n")]
+        raw_lines.extend((page.number, line) for line in drop_trailing_url_lines(lines))
+    vocabulary = words(" ".join(line for _, line in raw_lines))
+
+    out: list[str] = []  # finished logical lines
+    kinds: list[tuple[str, str, str]] = []
+    page_first_line: dict[int, tuple[int, int]] = {}  # page -> (logical line index, char offset in it)
+    current = ""
+    current_kind: tuple[str, str, str] | None = None
+    blank_since = True
+    in_definitions = False
+
+    def flush() -> None:
+        nonlocal current, current_kind
+        if current_kind is not None:
+            out.append(current)
+            kinds.append(current_kind)
+        current, current_kind = "", None
+
+    for i, (page_no, raw) in enumerate(raw_lines):
+        line = raw.strip()
+        if not line:
+            blank_since = True
+            continue
+        next_line = next((l.strip() for _, l in raw_lines[i + 1:] if l.strip()), "")
+        continues = current_kind is not None and current_kind[0] not in ("article", "heading", "subheading")
+        if continues and blank_since:
+            # A blank line ends a block unless the sentence obviously goes on.
+            continues = line[:1].islower() and not SENTENCE_END.search(current)
+        after_heading = current_kind is not None and current_kind[0] in ("article", "heading", "subheading")
+        prev = "" if (blank_since and not continues) or after_heading else current
+        kind = classify(line, prev, next_line, in_definitions, raw)
+        if kind[0] == "text" and continues and current_kind and current_kind[0] == "bullet":
+            # A paragraph after a list: a new sentence starting after a full stop.
+            if re.search(r"[.;]$", current) and line[:1].isupper():
+                continues = False
+        if kind[0] != "text":
+            flush()
+            current, current_kind = line, kind
+            if kind[0] == "article":
+                in_definitions = "DEFINITION" in kind[2].upper()
+        elif continues:
+            if ends_with_hyphenated_word(current):
+                current = join_hyphenated(current, line, vocabulary)
+            else:
+                current = f"{current} {line}"
+        else:
+            flush()
+            current, current_kind = line, ("text", "", "")
+        blank_since = False
+        if page_no not in page_first_line:
+            offset = len(current) - len(line)
+            page_first_line[page_no] = (len(out), max(offset, 0))
+    flush()
+
+    text_parts, blocks, position = [], [], 0
+    line_starts = []
+    for line, (kind, number, title) in zip(out, kinds):
+        line_starts.append(position)
+        blocks.append(Block(kind, line, position, position + len(line), number, title))
+        text_parts.append(line)
+        position += len(line) + 1
+    text = "\n".join(text_parts)
+    page_starts = []
+    for page in pages:
+        if page.number in page_first_line:
+            index, offset = page_first_line[page.number]
+            page_starts.append(line_starts[index] + offset if index < len(line_starts) else len(text))
+        else:  # an empty page starts where the next content does
+            page_starts.append(page_starts[-1] if page_starts else 0)
+    return Outline(text, tuple(blocks), tuple(page_starts))
