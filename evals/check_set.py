@@ -61,7 +61,7 @@ a au aux avec ce ces cet cette dans de des du elle elles en est et etre il ils j
 leur leurs lui mais me mes mon ne nous on ou par pas pour qu que qui sa se ses si son sur ta
 te tes ton tu un une vos votre vous y c d j l m n s t est sont quel quelle quels quelles
 combien comment quand quoi dont the and for with what does how can when which who are our
-is of to in it do we an be that this was
+is of to in it do we an be that this was plus
 """.split())
 
 

@@ -60,3 +60,8 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def audit_db(self) -> Path:
+        """SQLite file holding the answer log and the feedback."""
+        return self.data_dir / "audit.sqlite3"

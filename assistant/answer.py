@@ -1,0 +1,161 @@
+"""What an answer is, and how an extractive one is composed from retrieved passages."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ingest.records import DocumentInfo, Passage
+
+from .retrieve import Hit, Snapshot
+from .text import fold, tokens
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    document: str  # title
+    version: str
+    article: str
+    article_title: str
+    heading: str
+    pages: tuple[int, ...]
+    quote: str  # verbatim text of the passage
+    passage_id: str
+    label: str  # "CGS art. 3 — Règlement, p. 1"
+    passage_text: str = ""  # the whole passage, to show the quote in place
+    supporting: bool = False  # a definition attached as context, not an answer
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    confidence: float
+    language: str
+    mode: str  # "extractive" | "llm"
+    latency_ms: float = 0.0
+    notice: str = ""  # shown when the LLM failed and the extractive answer stands in
+    pointers: list[dict[str, str]] = field(default_factory=list)  # absent documents to read instead
+    question: str = ""  # the standalone question actually searched
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("hits")
+        data["citations"] = [{**c, "pages": list(c["pages"])} for c in data["citations"]]
+        return data
+
+
+def label(p: Passage, doc: DocumentInfo | None) -> str:
+    """A citation label: "CGS art. 3 — Règlement, p. 1"."""
+    name = doc.label if doc else p.doc_id
+    where = f"art. {p.article}" if p.article else ("préambule" if p.kind == "preamble" else "")
+    heading = p.headings[-1] if p.headings else (p.article_title if not p.article else "")
+    pages = ", ".join(map(str, p.pages))
+    text = " ".join(x for x in (name, where) if x)
+    if heading:
+        text += f" — {heading}"
+    return f"{text}, p. {pages}" if pages else text
+
+
+def citation(p: Passage, quote: str, doc: DocumentInfo | None, supporting: bool = False) -> Citation:
+    return Citation(
+        doc_id=p.doc_id, document=doc.title if doc else p.doc_id, version=p.version, article=p.article,
+        article_title=p.article_title, heading=" > ".join(p.headings), pages=p.pages, quote=quote,
+        passage_id=p.id, label=label(p, doc), passage_text=p.text, supporting=supporting,
+    )
+
+
+def where(p: Passage, doc: DocumentInfo | None, language: str) -> str:
+    """"l'article 3 (Règlement) des CGS" / "article 3 (Règlement) of the CGS"."""
+    name = doc.label if doc else p.doc_id
+    heading = p.headings[-1] if p.headings else ""
+    if p.kind == "preamble":
+        return f"the preamble of the {name}" if language == "en" else f"le préambule des {name}"
+    if p.article:
+        inner = f" ({heading})" if heading else f" ({p.article_title.capitalize()})" if p.article_title else ""
+        return (f"article {p.article}{inner} of the {name}" if language == "en"
+                else f"l'article {p.article}{inner} des {name}")
+    section = f" ({heading})" if heading else ""
+    return f"{name}{section}"
+
+
+def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, query: str,
+                     limit: int = 3, pool: int = 3) -> list[tuple[Passage, int, int, float]]:
+    """The sentences that answer: (passage, start, end, score) in the passage's own offsets.
+
+    Scores are the cosine of each sentence with the question (sentence vectors were
+    computed at ingest), plus a little for words shared with the question and for the
+    passage's retrieval rank. The best sentence is kept; the ones right after it join
+    it when they continue it (a lead-in and its list), and a second passage's best
+    sentence joins when it scores nearly as well.
+    """
+    q_terms = set(tokens(query))
+    scored = []
+    for hit in hits[:pool]:
+        for i in snap.sentences_of.get(hit.passage.id, []):
+            s = snap.sentences[i]
+            cosine = float(snap.sentence_vectors[i] @ query_vector)
+            s_terms = set(tokens(s.text))
+            overlap = len(q_terms & s_terms) / (len(q_terms) or 1)
+            score = cosine + 0.04 * overlap - 0.006 * (hit.rank - 1) + 0.5 * hit.score
+            scored.append((score, i, hit))
+    if not scored:
+        return []
+    scored.sort(key=lambda x: -x[0])
+    best_score, best_i, best_hit = scored[0]
+    chosen = [(best_i, best_hit, best_score)]
+    ids = snap.sentences_of[best_hit.passage.id]
+    position = ids.index(best_i)
+    text = snap.sentences[best_i].text.rstrip()
+    # A sentence that leads into a list brings the list items that follow it.
+    while text.endswith(":") and position + 1 < len(ids) and len(chosen) < limit:
+        position += 1
+        nxt = ids[position]
+        chosen.append((nxt, best_hit, best_score))
+        text = snap.sentences[nxt].text.rstrip()
+    for score, i, hit in scored[1:]:
+        if len(chosen) >= limit or score < best_score - 0.012:
+            break
+        if any(i == c[0] for c in chosen):
+            continue
+        chosen.append((i, hit, score))
+    out = []
+    for i, hit, score in chosen:
+        s = snap.sentences[i]
+        out.append((hit.passage, s.start - hit.passage.start, s.end - hit.passage.start, score))
+    return out
+
+
+def merge_quotes(picked: list[tuple[Passage, int, int, float]]) -> list[tuple[Passage, str]]:
+    """One quote per passage, in document order; adjacent sentences become one quote."""
+    by_passage: dict[str, list[tuple[Passage, int, int, float]]] = {}
+    order: list[str] = []
+    for item in picked:
+        if item[0].id not in by_passage:
+            order.append(item[0].id)
+        by_passage.setdefault(item[0].id, []).append(item)
+    quotes = []
+    for pid in order:
+        items = sorted(by_passage[pid], key=lambda x: x[1])
+        p = items[0][0]
+        spans: list[list[int]] = []
+        for _, a, b, _ in items:
+            if spans and p.text[spans[-1][1]:a].strip() == "":
+                spans[-1][1] = b
+            else:
+                spans.append([a, b])
+        for a, b in spans:
+            quotes.append((p, p.text[a:b]))
+    return quotes
+
+
+def has_overlap(question: str, text: str) -> bool:
+    return bool(set(tokens(question)) & set(tokens(text)))
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """Accent- and case-insensitive containment, used to check model quotes."""
+    return " ".join(fold(needle).split()) in " ".join(fold(haystack).split())

@@ -1,0 +1,155 @@
+"""The assistant: a question in, an answer with exact clause citations out."""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+from ingest.embeddings import Embedder, load_embedder
+from ingest.manifest import is_present, read_manifest
+from ingest.records import DocumentInfo
+from ingest.settings import Settings
+from ingest.store import Index, make_client
+
+from . import messages
+from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
+from .followup import rewrite
+from .guard import check_question
+from .retrieve import Hit, HybridSearch
+from .text import detect_language, fold
+
+
+class Assistant:
+    """Answers questions from the indexed terms.
+
+    >>> assistant = Assistant.from_settings(Settings())       # doctest: +SKIP
+    >>> assistant.ask("Quel est le délai de paiement ?").citations[0].article  # doctest: +SKIP
+    '3'
+    """
+
+    def __init__(self, settings: Settings, index: Index, llm=None) -> None:
+        self.settings = settings
+        self.index = index
+        self.search = HybridSearch(index)
+        self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
+        self.llm = llm
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None, client=None) -> "Assistant":
+        embedder = embedder or load_embedder(settings.embedding_model)
+        index = Index(client or make_client(settings), embedder, settings.collection_prefix)
+        llm = None
+        if settings.llm_base_url:
+            from .llm import LLM
+
+            llm = LLM(settings)
+        return cls(settings, index, llm)
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.index.embedder
+
+    # -- public API ----------------------------------------------------------
+    def ask(self, question: str, history: list[str] | None = None, k: int | None = None,
+            mode: str | None = None) -> Answer:
+        """Answer a question (with the earlier questions of the conversation)."""
+        started = time.perf_counter()
+        answer = self._extractive(question, history, k)
+        if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not answer.abstained:
+            answer = self.llm.answer(answer, self)
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    def stream(self, question: str, history: list[str] | None = None, k: int | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        """Yield pieces of the answer text as they come, then the complete Answer."""
+        started = time.perf_counter()
+        base = self._extractive(question, history, k)
+        if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not base.abstained:
+            final = yield from self.llm.stream(base, self)
+        else:
+            for piece in re.findall(r"\S+\s*", base.text):
+                yield piece
+            final = base
+        final.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        yield final
+
+    def retrieve(self, query: str, k: int | None = None, language: str | None = None) -> list[Hit]:
+        language = language or detect_language(query)
+        return self.search.search(query, k or self.settings.k, language)
+
+    def absent_documents(self) -> list[DocumentInfo]:
+        return [d for d in self.documents.values() if not is_present(d, self.settings.corpus_dir)]
+
+    # -- the extractive pipeline ------------------------------------------------
+    def _extractive(self, question: str, history: list[str] | None, k: int | None) -> Answer:
+        question, history = check_question(question, history, self.settings.max_question_chars,
+                                           self.settings.max_history_turns)
+        language = detect_language(question)
+        standalone = self.llm.rewrite(question, history) if (self.llm and history) else rewrite(question, history)
+        k = k or self.settings.k
+        query_vector = self.embedder.embed_queries([standalone])[0]
+        hits = self.search.search(standalone, max(k, 5), language, query_vector=query_vector)
+        snap = self.search.snapshot()
+        picked = select_sentences(snap, hits, query_vector, standalone, self.settings.max_quote_sentences)
+        confidence = self._confidence(hits, picked)
+        pointers = self._pointers(standalone)
+        if not picked or confidence < 0.5:
+            return Answer(messages.abstain(language, pointers), [], True, round(confidence, 3), language,
+                          "extractive", pointers=pointers, question=standalone, hits=hits[:k])
+        picked = self._with_precedence(picked, hits, snap, query_vector, standalone)
+        quotes = merge_quotes(picked)
+        citations = [citation(p, q, self.documents.get(p.doc_id)) for p, q in quotes]
+        text = messages.extractive(language, [(where(p, self.documents.get(p.doc_id), language), q) for p, q in quotes],
+                                   precedence=self._has_precedence(citations))
+        cited = {c.passage_id for c in citations}
+        for definition in self.search.definitions_in(standalone)[:2]:
+            if definition.id not in cited:
+                citations.append(citation(definition, definition.text, self.documents.get(definition.doc_id),
+                                          supporting=True))
+        return Answer(text, citations, False, round(confidence, 3), language, "extractive",
+                      pointers=[], question=standalone, hits=hits[:k])
+
+    def _confidence(self, hits: list[Hit], picked) -> float:
+        """0..1 from the best passage's and the best sentence's similarity to the question.
+
+        e5 cosines sit in a narrow band (about 0.70 for unrelated text, 0.90 for a
+        clause that answers); the threshold maps onto 0.5 of this scale.
+        """
+        if not hits or not picked:
+            return 0.0
+        best = max(hits[0].dense, max(s for *_, s in picked) - 0.01)
+        threshold = self.settings.abstain_threshold
+        return max(0.0, min(1.0, 0.5 + (best - threshold) * 5))
+
+    def _pointers(self, question: str) -> list[dict[str, str]]:
+        """Absent documents whose topics the question touches."""
+        folded = " " + " ".join(re.sub(r"[^0-9a-z+@]+", " ", fold(question)).split()) + " "
+        found = []
+        for doc in self.absent_documents():
+            if any(f" {fold(t)}" in folded for t in doc.topics):
+                found.append({"id": doc.id, "title": doc.title, "url": doc.url})
+        return found
+
+    def _with_precedence(self, picked, hits: list[Hit], snap, query_vector, question):
+        """When a specific-conditions document and the general conditions both answer,
+        quote both (the specific conditions prevail, per the CGS preamble)."""
+        kinds = {h.passage.doc_id: self._kind(h.passage.doc_id) for h in hits}
+        specific = [h for h in hits if kinds[h.passage.doc_id].startswith("specific")]
+        general = [h for h in hits if kinds[h.passage.doc_id].startswith("general")]
+        if not specific or not general:
+            return picked
+        have = {p.doc_id for p, *_ in picked}
+        for group in (specific, general):
+            if group[0].passage.doc_id not in have and group[0].dense >= self.settings.abstain_threshold:
+                extra = select_sentences(snap, [group[0]], query_vector, question, 1, pool=1)
+                picked = picked[: self.settings.max_quote_sentences - 1] + extra
+        return picked
+
+    def _kind(self, doc_id: str) -> str:
+        doc = self.documents.get(doc_id)
+        return doc.kind if doc else ""
+
+    def _has_precedence(self, citations: list[Citation]) -> bool:
+        kinds = {self._kind(c.doc_id).split(":")[0] for c in citations}
+        return "specific conditions" in kinds and "general conditions" in kinds

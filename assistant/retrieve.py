@@ -1,0 +1,149 @@
+"""Hybrid retrieval: dense (Chroma, our embeddings) + BM25, fused by weighted rank.
+
+English questions are searched lexically through a bilingual vocabulary, and the
+lexical side weighs less for them: English words match nothing in French text, and
+at full weight they drag good dense hits down.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.errors import IndexMissing
+from ingest.records import DocumentInfo, Passage, Sentence
+from ingest.store import Index
+
+from .glossary import expand_english
+from .lexical import BM25, passage_tokens
+from .text import fold, tokens
+
+RRF_K = 60
+CANDIDATES = 30
+LEXICAL_WEIGHT = {"fr": 1.0, "en": 0.5}
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # fused rank score
+    dense: float  # cosine similarity with the question
+    lexical: float  # BM25
+    rank: int  # 1-based
+
+
+@dataclass
+class Snapshot:
+    """Everything retrieval needs from one index generation, loaded once."""
+
+    generation: str
+    passages: list[Passage]
+    by_id: dict[str, Passage]
+    bm25: BM25
+    sentences: list[Sentence]
+    sentence_vectors: np.ndarray
+    sentences_of: dict[str, list[int]]
+    texts: dict[str, str]
+    definitions: dict[str, Passage] = field(default_factory=dict)  # folded term -> passage
+
+
+class HybridSearch:
+    """Search the active generation of an index; reloads when the generation switches."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        active = self.index.active()
+        if active is None:
+            raise IndexMissing("no index yet: run `python -m ingest`")
+        current = self._snapshot
+        if current is not None and current.generation == active.name:
+            return current
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != active.name:
+                self._snapshot = self._load(active.name)
+            return self._snapshot
+
+    def _load(self, generation: str) -> Snapshot:
+        passages = self.index.passages(generation)
+        sentences, vectors = self.index.sentences(generation)
+        order = sorted(range(len(sentences)), key=lambda i: (sentences[i].passage_id, sentences[i].start))
+        sentences = [sentences[i] for i in order]
+        vectors = vectors[order] if len(order) else vectors
+        sentences_of: dict[str, list[int]] = {}
+        for i, s in enumerate(sentences):
+            sentences_of.setdefault(s.passage_id, []).append(i)
+        definitions = {}
+        for p in passages:
+            if p.kind == "definition" and p.term:
+                definitions.setdefault(_term_key(p.term), p)
+        return Snapshot(
+            generation=generation, passages=passages, by_id={p.id: p for p in passages},
+            bm25=BM25([passage_tokens(p.text, p.context) for p in passages]),
+            sentences=sentences, sentence_vectors=vectors, sentences_of=sentences_of,
+            texts=self.index.documents(generation), definitions=definitions,
+        )
+
+    def search(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
+               lexical_query: str | None = None) -> list[Hit]:
+        """The k best passages for a query, with their scores, best first."""
+        snap = self.snapshot()
+        if query_vector is None:
+            query_vector = self.index.embedder.embed_queries([query])[0]
+        dense = self.index.dense(snap.generation, query_vector, min(CANDIDATES, len(snap.passages)))
+        dense_rank = {pid: r for r, (pid, _) in enumerate(dense, 1)}
+        dense_score = dict(dense)
+
+        lexical_text = lexical_query if lexical_query is not None else query
+        if language == "en":
+            lexical_terms = tokens(expand_english(lexical_text), "fr") + tokens(lexical_text, "fr")
+        else:
+            lexical_terms = tokens(lexical_text, "fr")
+        bm = snap.bm25.scores(lexical_terms)
+        ranked = sorted((i for i, s in enumerate(bm) if s > 0), key=lambda i: -bm[i])[:CANDIDATES]
+        lexical_rank = {snap.passages[i].id: r for r, i in enumerate(ranked, 1)}
+        lexical_score = {snap.passages[i].id: bm[i] for i in ranked}
+
+        weight = LEXICAL_WEIGHT.get(language, 1.0)
+        fused: dict[str, float] = {}
+        for pid, r in dense_rank.items():
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r)
+        for pid, r in lexical_rank.items():
+            fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + r)
+        best = sorted(fused, key=lambda pid: -fused[pid])[:k]
+        missing = [pid for pid in best if pid not in dense_score]
+        if missing:  # lexical-only hits still get a true cosine, for abstention and display
+            vecs = self._passage_vectors(snap, missing)
+            dense_score.update({pid: float(v @ query_vector) for pid, v in zip(missing, vecs)})
+        return [Hit(snap.by_id[pid], fused[pid], dense_score.get(pid, 0.0), lexical_score.get(pid, 0.0), r)
+                for r, pid in enumerate(best, 1)]
+
+    def _passage_vectors(self, snap: Snapshot, ids: list[str]) -> list[np.ndarray]:
+        got = self.index.collection(snap.generation, "p").get(ids=ids, include=["embeddings"])
+        by = dict(zip(got["ids"], got["embeddings"]))
+        return [np.asarray(by[i], dtype=np.float32) for i in ids]
+
+    def definitions_in(self, question: str) -> list[Passage]:
+        """Definitions (article 1) of the defined terms a question uses."""
+        snap = self.snapshot()
+        folded = " ".join(fold(question).replace("'", " ").split())
+        found = []
+        for key, passage in snap.definitions.items():
+            pattern = r"\b" + r"s?\s+".join(map(re.escape, key.split())) + r"s?\b"
+            if key and re.search(pattern, folded):
+                found.append(passage)
+        return found
+
+
+def _term_key(term: str) -> str:
+    """"Service(s)" -> "service", "Solution(s) de Paiement" -> "solution de paiement"."""
+    return " ".join(fold(re.sub(r"\(.*?\)", "", term)).split())
+
+
+def known_documents(docs: list[DocumentInfo]) -> dict[str, DocumentInfo]:
+    return {d.id: d for d in docs}

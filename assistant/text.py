@@ -1,0 +1,94 @@
+"""Text helpers for retrieval: folding, language guess, French-aware tokens.
+
+Pure functions only; the stemmers are built once at import (they are tiny tables).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import snowballstemmer
+
+_FR = snowballstemmer.stemmer("french")
+_EN = snowballstemmer.stemmer("english")
+
+FR_STOP = set("""
+a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me meme
+mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos
+votre vous c d j l m n s t y ete etre avoir est sont sera seront ont a as ai quel quelle quels quelles quoi
+comment combien quand est-ce ceci cela ca si tout tous toute toutes plus moins tres peut peuvent doit doivent
+fait faire y-a-t-il ya dont lorsque ainsi aussi alors donc or ni car apres avant sous entre chez vers selon
+ni non oui
+""".split())
+EN_STOP = set("""
+a an the of to in on for and or is are be been was were what which who whom when where why how do does did can
+could should would will shall may might must it its this that these those with by from at as if than then there
+their they them we you your our us i me my he she his her about into over under any all some no not yes have has
+had there's what's how's is there get got tell me please
+""".split())
+
+# Words that mark a question as English (the corpus language is French).
+_EN_MARKERS = {"the", "what", "how", "is", "are", "does", "do", "can", "which", "who", "when", "where", "why",
+               "of", "and", "to", "for", "invoice", "invoices", "payment", "contract", "terms", "there", "it",
+               "with", "must", "should", "our", "we", "you", "customer", "client's", "if", "about", "long"}
+_FR_MARKERS = {"le", "la", "les", "des", "du", "de", "est", "que", "qui", "quel", "quelle", "quels", "quelles",
+               "pour", "dans", "en", "un", "une", "et", "sont", "combien", "comment", "peut", "doit", "nous",
+               "vous", "au", "aux", "ce", "cette", "je", "on", "il", "ou", "sur", "délai", "délais", "facture", "y"}
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents; typographic apostrophes become plain ones.
+
+    >>> fold("Délai d’exécution")
+    "delai d'execution"
+    """
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def normalise(text: str) -> str:
+    """The eval format's normalisation: fold, then every run of other than [0-9a-z@] is one space."""
+    return re.sub(r"[^0-9a-z@]+", " ", fold(text)).strip()
+
+
+def detect_language(text: str) -> str:
+    """'fr' or 'en', by function words (French wins ties: it is the default)."""
+    tokens = re.findall(r"[a-zà-ÿ']+", text.lower())
+    if re.search(r"[éèêàùçâîôû]", text.lower()):
+        fr_bonus = 2
+    else:
+        fr_bonus = 0
+    en = sum(t in _EN_MARKERS for t in tokens)
+    fr = sum(t in _FR_MARKERS for t in tokens) + fr_bonus + sum(t.startswith(("l'", "d'", "qu'", "j'", "n'", "s'", "c'")) for t in tokens)
+    return "en" if en > fr else "fr"
+
+
+# References like "L. 441-10", "1342-10", "2016-1691" and amounts stay one token.
+_REFERENCE = re.compile(r"\b[lr]\.?\s?\d{3}-\d+\b|\b\d+(?:[-./]\d+)+\b|\b\d+\b")
+_WORD = re.compile(r"[a-z@][a-z@0-9+]*")
+_ELISION = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'")
+
+
+def tokens(text: str, language: str = "fr") -> list[str]:
+    """Index terms of a text: references kept whole, elisions cut, stop words dropped, stemmed.
+
+    >>> tokens("Les pénalités de l'article L. 441-10 du code")
+    ['penal', 'articl', 'l441-10', 'cod']
+    """
+    folded = _ELISION.sub(" ", fold(text))
+    out: list[str] = []
+    refs = []
+
+    def keep_reference(m: re.Match) -> str:
+        refs.append((m.start(), re.sub(r"[\s.]", "", m.group())))
+        return " " * len(m.group())
+
+    rest = _REFERENCE.sub(keep_reference, folded)
+    words = [(m.start(), m.group()) for m in _WORD.finditer(rest)]
+    stop, stemmer = (EN_STOP, _EN) if language == "en" else (FR_STOP, _FR)
+    for position, item in sorted(refs + [(p, w) for p, w in words]):
+        if item in stop or (len(item) < 2 and not item.isdigit()):
+            continue
+        out.append(item if item[0].isdigit() or item[:1] in "lr" and any(c.isdigit() for c in item)
+                   else stemmer.stemWord(item))
+    return out

