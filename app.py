@@ -1,0 +1,47 @@
+"""Serve the terms assistant: chat at "/", HTTP API under /api, OpenAI-compatible /v1.
+
+    python app.py [--host 127.0.0.1] [--port 7860]
+
+Settings come from ``TERMS_*`` environment variables (see ingest/settings.py). The
+corpus is ingested at start-up, in the background, if the index is missing or stale.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+
+from ingest.settings import Settings  # noqa: E402
+
+
+def make_app(settings: Settings | None = None, assistant=None):
+    """The FastAPI app with the Gradio chat mounted at "/"."""
+    from assistant.server import make_app as build
+
+    return build(settings or Settings(), assistant)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", help="interface to listen on (default: TERMS_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: TERMS_PORT or 7860)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+    settings = Settings(**overrides)
+    import uvicorn
+
+    logging.getLogger("server").info("serving on http://%s:%d (chat at /, API docs at /docs)",
+                                     settings.host, settings.port)
+    uvicorn.run(make_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -98,7 +98,7 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
         for i in snap.sentences_of.get(hit.passage.id, []):
             s = snap.sentences[i]
             cosine = float(snap.sentence_vectors[i] @ query_vector)
-            s_terms = set(tokens(s.text))
+            s_terms = snap.sentence_terms[i]
             overlap = len(q_terms & s_terms) / (len(q_terms) or 1)
             score = cosine + 0.04 * overlap - 0.006 * (hit.rank - 1) + 0.5 * hit.score
             scored.append((score, i, hit))

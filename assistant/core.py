@@ -14,6 +14,7 @@ from ingest.store import Index, make_client
 from . import messages
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .followup import rewrite
+from .glossary import expand_english
 from .guard import check_question
 from .retrieve import Hit, HybridSearch
 from .text import detect_language, fold
@@ -78,6 +79,15 @@ class Assistant:
         language = language or detect_language(query)
         return self.search.search(query, k or self.settings.k, language)
 
+    def query_vector(self, question: str, language: str):
+        """The question's embedding; an English question also carries the French words
+        of the bilingual vocabulary, which pulls it towards the French clauses."""
+        if language == "en":
+            extra = expand_english(question)
+            if extra:
+                question = f"{question} ({extra})"
+        return self.embedder.embed_queries([question])[0]
+
     def absent_documents(self) -> list[DocumentInfo]:
         return [d for d in self.documents.values() if not is_present(d, self.settings.corpus_dir)]
 
@@ -88,12 +98,12 @@ class Assistant:
         language = detect_language(question)
         standalone = self.llm.rewrite(question, history) if (self.llm and history) else rewrite(question, history)
         k = k or self.settings.k
-        query_vector = self.embedder.embed_queries([standalone])[0]
+        query_vector = self.query_vector(standalone, language)
         hits = self.search.search(standalone, max(k, 5), language, query_vector=query_vector)
         snap = self.search.snapshot()
         picked = select_sentences(snap, hits, query_vector, standalone, self.settings.max_quote_sentences)
-        confidence = self._confidence(hits, picked)
         pointers = self._pointers(standalone)
+        confidence = self._confidence(hits, picked, language, bool(pointers))
         if not picked or confidence < 0.5:
             return Answer(messages.abstain(language, pointers), [], True, round(confidence, 3), language,
                           "extractive", pointers=pointers, question=standalone, hits=hits[:k])
@@ -107,20 +117,26 @@ class Assistant:
             if definition.id not in cited:
                 citations.append(citation(definition, definition.text, self.documents.get(definition.doc_id),
                                           supporting=True))
+        if pointers:
+            text += "\n\n" + messages.see_also(language, pointers)
         return Answer(text, citations, False, round(confidence, 3), language, "extractive",
-                      pointers=[], question=standalone, hits=hits[:k])
+                      pointers=pointers, question=standalone, hits=hits[:k])
 
-    def _confidence(self, hits: list[Hit], picked) -> float:
-        """0..1 from the best passage's and the best sentence's similarity to the question.
+    def threshold(self, language: str) -> float:
+        return self.settings.abstain_threshold_en if language == "en" else self.settings.abstain_threshold_fr
 
-        e5 cosines sit in a narrow band (about 0.70 for unrelated text, 0.90 for a
-        clause that answers); the threshold maps onto 0.5 of this scale.
+    def _confidence(self, hits: list[Hit], picked, language: str, absent_topic: bool) -> float:
+        """0..1, where 0.5 is the abstention threshold.
+
+        The evidence is the mean of the best passage's and the best sentence's
+        similarity to the question. e5 similarities sit in a narrow band (about 0.78
+        for unrelated text, 0.90 for the clause that answers), hence the scale.
         """
         if not hits or not picked:
             return 0.0
-        best = max(hits[0].dense, max(s for *_, s in picked) - 0.01)
-        threshold = self.settings.abstain_threshold
-        return max(0.0, min(1.0, 0.5 + (best - threshold) * 5))
+        evidence = 0.5 * max(h.dense for h in hits[:3]) + 0.5 * max(s for *_, s in picked)
+        threshold = self.threshold(language) + (self.settings.absent_topic_margin if absent_topic else 0.0)
+        return max(0.0, min(1.0, 0.5 + (evidence - threshold) * 10))
 
     def _pointers(self, question: str) -> list[dict[str, str]]:
         """Absent documents whose topics the question touches."""
@@ -141,10 +157,14 @@ class Assistant:
             return picked
         have = {p.doc_id for p, *_ in picked}
         for group in (specific, general):
-            if group[0].passage.doc_id not in have and group[0].dense >= self.settings.abstain_threshold:
+            if group[0].passage.doc_id not in have and group[0].dense >= self.threshold(self._language_of(question)):
                 extra = select_sentences(snap, [group[0]], query_vector, question, 1, pool=1)
                 picked = picked[: self.settings.max_quote_sentences - 1] + extra
         return picked
+
+    @staticmethod
+    def _language_of(question: str) -> str:
+        return detect_language(question)
 
     def _kind(self, doc_id: str) -> str:
         doc = self.documents.get(doc_id)

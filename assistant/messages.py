@@ -8,7 +8,7 @@ TEXT = {
         "pointer": "Cette question relève de « {title} », document non disponible ici : {url}",
         "precedence": "En cas de contradiction, les Conditions spécifiques prévalent sur les CGS (préambule des CGS).",
         "fallback": "Le modèle de langage n'a pas répondu ({reason}) : voici la réponse extractive.",
-        "check": "Vérifiez auprès du service juridique si la question persiste.",
+        "see_also": "Voir aussi « {title} » (document non disponible ici) : {url}",
     },
     "en": {
         "lead": "Under {where}: « {quote} »",
@@ -16,7 +16,7 @@ TEXT = {
         "pointer": "This question belongs to “{title}”, a document not available here: {url}",
         "precedence": "Where they conflict, the specific conditions prevail over the CGS (CGS preamble).",
         "fallback": "The language model did not answer ({reason}): here is the extractive answer.",
-        "check": "Check with the legal team if the question stands.",
+        "see_also": "See also “{title}” (not available here): {url}",
     },
 }
 
@@ -37,3 +37,7 @@ def abstain(language: str, pointers: list[dict[str, str]]) -> str:
     lines = [t(language, "abstain")]
     lines += [t(language, "pointer", title=p["title"], url=p["url"]) for p in pointers]
     return "\n\n".join(lines)
+
+
+def see_also(language: str, pointers: list[dict[str, str]]) -> str:
+    return "\n".join(t(language, "see_also", title=p["title"], url=p["url"]) for p in pointers)

@@ -23,6 +23,7 @@ from .text import fold, tokens
 RRF_K = 60
 CANDIDATES = 30
 LEXICAL_WEIGHT = {"fr": 1.0, "en": 0.5}
+SENTENCE_WEIGHT = 1.0  # measured on the CGS eval set: 0 -> hit@1 0.66, 0.5 -> 0.71, 1 -> 0.72, 2 -> 0.70
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Snapshot:
     sentence_vectors: np.ndarray
     sentences_of: dict[str, list[int]]
     texts: dict[str, str]
+    sentence_terms: list[frozenset[str]] = field(default_factory=list)
     definitions: dict[str, Passage] = field(default_factory=dict)  # folded term -> passage
 
 
@@ -87,6 +89,7 @@ class HybridSearch:
             bm25=BM25([passage_tokens(p.text, p.context) for p in passages]),
             sentences=sentences, sentence_vectors=vectors, sentences_of=sentences_of,
             texts=self.index.documents(generation), definitions=definitions,
+            sentence_terms=[frozenset(tokens(s.text)) for s in sentences],
         )
 
     def search(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
@@ -109,10 +112,24 @@ class HybridSearch:
         lexical_rank = {snap.passages[i].id: r for r, i in enumerate(ranked, 1)}
         lexical_score = {snap.passages[i].id: bm[i] for i in ranked}
 
+        # The passage whose best sentence matches the question: questions usually
+        # target one sentence, which a whole-passage vector dilutes.
+        sentence_rank: dict[str, int] = {}
+        if SENTENCE_WEIGHT and len(snap.sentences):
+            sims = snap.sentence_vectors @ query_vector
+            best: dict[str, float] = {}
+            for i in np.argsort(-sims)[: CANDIDATES * 4]:
+                pid = snap.sentences[i].passage_id
+                if pid not in best:
+                    best[pid] = float(sims[i])
+            sentence_rank = {pid: r for r, pid in enumerate(list(best)[:CANDIDATES], 1)}
+
         weight = LEXICAL_WEIGHT.get(language, 1.0)
         fused: dict[str, float] = {}
         for pid, r in dense_rank.items():
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r)
+        for pid, r in sentence_rank.items():
+            fused[pid] = fused.get(pid, 0.0) + SENTENCE_WEIGHT / (RRF_K + r)
         for pid, r in lexical_rank.items():
             fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + r)
         best = sorted(fused, key=lambda pid: -fused[pid])[:k]

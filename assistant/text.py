@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -69,6 +70,11 @@ _WORD = re.compile(r"[a-z@][a-z@0-9+]*")
 _ELISION = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'")
 
 
+@lru_cache(maxsize=65536)
+def _stem(word: str, language: str) -> str:
+    return (_EN if language == "en" else _FR).stemWord(word)
+
+
 def tokens(text: str, language: str = "fr") -> list[str]:
     """Index terms of a text: references kept whole, elisions cut, stop words dropped, stemmed.
 
@@ -85,10 +91,10 @@ def tokens(text: str, language: str = "fr") -> list[str]:
 
     rest = _REFERENCE.sub(keep_reference, folded)
     words = [(m.start(), m.group()) for m in _WORD.finditer(rest)]
-    stop, stemmer = (EN_STOP, _EN) if language == "en" else (FR_STOP, _FR)
+    stop = EN_STOP if language == "en" else FR_STOP
     for position, item in sorted(refs + [(p, w) for p, w in words]):
         if item in stop or (len(item) < 2 and not item.isdigit()):
             continue
         out.append(item if item[0].isdigit() or item[:1] in "lr" and any(c.isdigit() for c in item)
-                   else stemmer.stemWord(item))
+                   else _stem(item, language))
     return out

@@ -22,8 +22,10 @@ def read_manifest(corpus_dir: Path) -> list[DocumentInfo]:
                 docs.append(DocumentInfo(**entry))
     known = {d.file for d in docs if d.file}
     for path in sorted(corpus_dir.iterdir()) if corpus_dir.is_dir() else []:
-        if path.is_file() and path.name not in known and path.name != MANIFEST and not path.name.startswith("."):
-            stem = path.name.rsplit(".", 1)[0] if path.suffix.lower() in SUPPORTED else path.name
+        # Unsupported files are not documents: the pipeline skips them with a warning.
+        if (path.is_file() and path.name not in known and path.name != MANIFEST and not path.name.startswith(".")
+                and path.suffix.lower() in SUPPORTED):
+            stem = path.name.rsplit(".", 1)[0]
             docs.append(DocumentInfo(id=stem, title=stem, kind="document", file=path.name, language=""))
     return docs
 

@@ -22,7 +22,7 @@ from .structure import parse
 log = logging.getLogger("ingest")
 
 # Bump when cleaning or segmentation changes, so existing indexes count as stale.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass

@@ -57,7 +57,10 @@ def _after_abbreviation(line: str, index: int) -> bool:
 
 def sections(outline: Outline) -> list[Section]:
     """Group the blocks under their heading path."""
-    out: list[Section] = [Section("", "Préambule", (), "preamble")]
+    # Text before the first article is a preamble; a document without articles has
+    # none (its paragraphs are its body, not "the preamble" of anything).
+    has_articles = any(b.kind == "article" for b in outline.blocks)
+    out: list[Section] = [Section("", "Préambule", (), "preamble") if has_articles else Section("", "", (), "body")]
     level2 = ""
     for block in outline.blocks:
         current = out[-1]

@@ -220,7 +220,7 @@ class Index:
         from tqdm import tqdm
 
         out: list[np.ndarray] = []
-        with tqdm(total=len(texts), desc="embedding", unit="text", disable=not progress or not texts,
+        with tqdm(total=len(texts), desc="embedding", unit="text", disable=None if (progress and texts) else True,
                   leave=False) as bar:
             for chunk in _chunks(texts, 16):
                 out.extend(self.embedder.embed_passages(chunk))

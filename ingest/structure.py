@@ -149,6 +149,11 @@ def parse(pages: list[Page]) -> Outline:
         after_heading = current_kind is not None and current_kind[0] in ("article", "heading", "subheading")
         prev = "" if (blank_since and not continues) or after_heading else current
         kind = classify(line, prev, next_line, in_definitions, raw)
+        if (kind[0] == "bullet" and line.startswith("-") and continues and not blank_since
+                and current_kind and current_kind[0] != "bullet" and not SENTENCE_END.search(current)):
+            # A dash inside an unfinished sentence opens an aside, not a list item:
+            # "…se réserve la possibilité,\n- nonobstant toute stipulation contraire -, d’exiger…".
+            kind = ("text", "", "")
         if kind[0] == "text" and continues and current_kind and current_kind[0] == "bullet":
             # A paragraph after a list: a new sentence starting after a full stop.
             if re.search(r"[.;]$", current) and line[:1].isupper():

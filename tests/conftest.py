@@ -77,3 +77,37 @@ def assistant(cgs_settings):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+SMALL_DOCS = {
+    "alpha.txt": (
+        "CONTRAT ALPHA\n\n"
+        "1. OBJET\nLe présent contrat définit les conditions de la prestation de routage de messages. "
+        "Il s'applique à toute commande du Client.\n\n"
+        "2. PRIX\nLe prix est fixé au devis accepté par le Client. Les factures sont payables à trente jours.\n\n"
+        "3. DUREE\nLe contrat est conclu pour une durée d'un an. Il se renouvelle par tacite reconduction.\n"
+    ),
+    "beta.txt": (
+        "CONDITIONS BETA\n\n"
+        "1. CONFIDENTIALITE\nLes informations échangées restent confidentielles pendant trois ans.\n\n"
+        "2. RESPONSABILITE\nLa responsabilité du Prestataire est limitée aux dommages directs. "
+        "Elle ne peut excéder le montant payé au cours des six derniers mois.\n\n"
+        "3. LITIGES\nTout litige relève du tribunal de commerce de Lyon.\n"
+    ),
+    "gamma.txt": (
+        "NOTE GAMMA\n\n"
+        "1. ASSURANCE\nLe Prestataire est assuré pour sa responsabilité civile professionnelle.\n\n"
+        "2. SOUS-TRAITANCE\nLe Prestataire peut confier tout ou partie de la prestation à un sous-traitant.\n"
+    ),
+}
+
+
+@pytest.fixture
+def small_corpus(corpus_copy) -> Path:
+    """``corpus_copy`` with the CGS replaced by three short documents (quick to embed).
+
+    The manifest is kept: its entries whose files are absent are known by name only."""
+    (corpus_copy / CGS_FILE.name).unlink()
+    for name, text in SMALL_DOCS.items():
+        (corpus_copy / name).write_text(text, encoding="utf-8")
+    return corpus_copy

@@ -1,0 +1,159 @@
+"""An OpenAI-compatible endpoint, so any OpenAI client or chat front-end can ask.
+
+``POST /v1/chat/completions`` and ``GET /v1/models`` (one model, ``terms-assistant``).
+
+- The **last user message is the question**; the earlier user messages are the
+  history (the latest ``max_history_turns`` of them). System and assistant messages
+  are ignored: the answer comes from the terms, not from instructions. ``content`` may
+  be a string or a list of ``{"type": "text", "text": ...}`` parts.
+- The answer text ends with a sources list::
+
+      Selon l'article 3 (Règlement) des CGS : « … payables à 30 jours … »
+
+      Sources:
+      [1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/
+
+- The structured citations (the objects of ``POST /api/ask``) travel in an extra
+  top-level field ``citations`` of the response, and of the final chunk of a stream,
+  with ``terms`` holding ``abstained``, ``confidence``, ``language``, ``mode``,
+  ``pointers`` and the audit ``answer_id``. With the official client::
+
+      from openai import OpenAI
+      client = OpenAI(base_url="http://127.0.0.1:7860/v1", api_key="<TERMS_API_KEY or anything>")
+      r = client.chat.completions.create(model="terms-assistant",
+                                         messages=[{"role": "user", "content": "Délai de paiement ?"}])
+      r.choices[0].message.content, r.model_extra["citations"]
+
+- ``stream=True`` sends server-sent events of ``chat.completion.chunk`` objects: a
+  first chunk with the role, content deltas as the answer is written, the sources
+  list, a last chunk with ``finish_reason: "stop"`` and the citations, then
+  ``data: [DONE]``.
+- ``usage`` counts are approximate (whitespace-separated words).
+- Other request fields (temperature, max_tokens…) are accepted and ignored.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.errors import BadQuestion
+
+from ..answer import Answer
+from .api import answer_body
+from .formatting import sources_text
+from .runtime import Runtime
+
+MODEL_ID = "terms-assistant"
+
+
+class TextPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str = ""
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[TextPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(p.text for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+def split_messages(messages: list[ChatMessage], max_turns: int) -> tuple[str, list[str]]:
+    """(question, history): the last user message, and the user messages before it."""
+    users = [m.text() for m in messages if m.role == "user"]
+    if not users:
+        raise BadQuestion("no user message: the last user message is the question")
+    history = users[:-1][-max_turns:] if max_turns > 0 else []
+    return users[-1], history
+
+
+def _usage(question: str, history: list[str], text: str) -> dict:
+    prompt = sum(len(x.split()) for x in [question, *history])
+    completion = len(text.split())
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def router(runtime: Runtime) -> APIRouter:
+    v1 = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+    @v1.get("/models", summary="The one model: terms-assistant")
+    def models() -> dict:
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0,
+                                            "owned_by": "high-connexion-terms"}]}
+
+    @v1.post("/chat/completions", summary="Answer the last user message (OpenAI chat completions format)")
+    def chat_completions(request: ChatRequest):
+        assistant = runtime.assistant
+        question, history = split_messages(request.messages, runtime.settings.max_history_turns)
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+        if not request.stream:
+            answer = assistant.ask(question, history)
+            answer_id = runtime.audit.log_answer("openai", question, history, answer, runtime.corpus_version())
+            text = answer.text + sources_text(answer.citations, runtime.urls())
+            return {
+                "id": completion_id, "object": "chat.completion", "created": created, "model": MODEL_ID,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop", "logprobs": None}],
+                "usage": _usage(question, history, text),
+                **_extras(answer, answer_id, runtime),
+            }
+        pieces = assistant.stream(question, history)
+        first = next(pieces)  # validates and retrieves now: errors become HTTP errors, not a broken stream
+        return StreamingResponse(_sse(runtime, pieces, first, question, history, completion_id, created),
+                                 media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+    return v1
+
+
+def _extras(answer: Answer, answer_id: int, runtime: Runtime) -> dict:
+    body = answer_body(answer, answer_id, runtime.urls())
+    terms = {k: body[k] for k in ("answer_id", "abstained", "confidence", "language", "mode", "notice", "pointers",
+                                  "latency_ms")}
+    return {"citations": body["citations"], "terms": terms}
+
+
+def _sse(runtime: Runtime, pieces: Iterator, first, question: str, history: list[str], completion_id: str,
+         created: int) -> Iterator[str]:
+    def chunk(delta: dict, finish: str | None = None, **extra) -> str:
+        data = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    item = first
+    for item in _chain(first, pieces):
+        if isinstance(item, Answer):
+            break
+        yield chunk({"content": item})
+    answer: Answer = item
+    answer_id = runtime.audit.log_answer("openai", question, history, answer, runtime.corpus_version())
+    sources = sources_text(answer.citations, runtime.urls())
+    if sources:
+        yield chunk({"content": sources})
+    yield chunk({}, "stop", usage=_usage(question, history, answer.text + sources), **_extras(answer, answer_id, runtime))
+    yield "data: [DONE]\n\n"
+
+
+def _chain(first, rest: Iterator) -> Iterator:
+    yield first
+    yield from rest

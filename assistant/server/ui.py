@@ -1,0 +1,248 @@
+"""The web chat (Gradio): one streaming generator, formatting from ``formatting``.
+
+French labels by default, English on a toggle (the answers follow the language of
+the question). Each answer shows its citation cards, its mode, and for an
+abstention why and what to read; thumbs up/down with an optional comment land in
+the audit log, exportable as CSV from the Documents tab.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from ingest.errors import TermsError
+
+from ..answer import Answer
+from . import formatting
+from .runtime import Runtime
+
+UI = {
+    "fr": {
+        "title": "Assistant CGS",
+        "subtitle": "Posez une question sur les conditions générales de service de High Connexion : "
+                    "la réponse cite la clause exacte (article, intitulé, page).",
+        "chat_tab": "Assistant",
+        "docs_tab": "Documents",
+        "chat": "Conversation",
+        "placeholder": "Votre question, en français ou en anglais…",
+        "question": "Question",
+        "send": "Envoyer",
+        "new": "Nouvelle conversation",
+        "copy": "Copier la dernière réponse",
+        "copied": "Réponse copiée",
+        "examples": "Exemples de questions",
+        "comment": "Un commentaire sur cette réponse ? (facultatif)",
+        "send_comment": "Envoyer le commentaire",
+        "thanks_up": "Merci pour votre retour 👍",
+        "thanks_down": "Merci — dites-nous ce qui ne va pas 👎",
+        "comment_saved": "Commentaire enregistré, merci.",
+        "export": "Exporter les retours (CSV)",
+        "export_file": "Fichier des retours",
+        "docs_intro": "Les documents du corpus : ceux qui sont indexés servent aux réponses ; "
+                      "les autres sont référencés et l’assistant y renvoie.",
+        "not_ready": "L’index est en cours de préparation ({stage}) : réessayez dans un instant.",
+        "empty_chat": "Posez votre question sur les CGS. Chaque réponse cite la clause exacte.",
+        "lang": "Langue de l’interface",
+    },
+    "en": {
+        "title": "CGS Assistant",
+        "subtitle": "Ask about High Connexion's general terms of service: every answer quotes the exact clause "
+                    "(article, heading, page).",
+        "chat_tab": "Assistant",
+        "docs_tab": "Documents",
+        "chat": "Conversation",
+        "placeholder": "Your question, in French or English…",
+        "question": "Question",
+        "send": "Send",
+        "new": "New conversation",
+        "copy": "Copy the last answer",
+        "copied": "Answer copied",
+        "examples": "Example questions",
+        "comment": "A comment on this answer? (optional)",
+        "send_comment": "Send comment",
+        "thanks_up": "Thanks for your feedback 👍",
+        "thanks_down": "Thanks — tell us what is wrong 👎",
+        "comment_saved": "Comment saved, thank you.",
+        "export": "Export feedback (CSV)",
+        "export_file": "Feedback file",
+        "docs_intro": "The corpus: indexed documents are used for answers; the others are referenced and the "
+                      "assistant points to them.",
+        "not_ready": "The index is being prepared ({stage}): try again in a moment.",
+        "empty_chat": "Ask your question about the CGS. Every answer quotes the exact clause.",
+        "lang": "Interface language",
+    },
+}
+
+EXAMPLES = [
+    "Quel est le délai de paiement des factures ?",
+    "Quelles sont les pénalités en cas de retard de paiement ?",
+    "Quelle est la durée du contrat et comment le résilier ?",
+    "What is the liability cap of High Connexion?",
+]
+
+CSS = Path(__file__).with_name("ui.css")
+
+
+def _header(lang: str) -> str:
+    t = UI[lang]
+    return (f'<div class="ta-header"><div class="ta-logo">HC</div><div><h1>{formatting.text_html(t["title"])}</h1>'
+            f'<p>{formatting.text_html(t["subtitle"])}</p></div></div>')
+
+
+def build_ui(runtime: Runtime) -> gr.Blocks:
+    """The chat and the documents page, as one Blocks (queue configured by the caller)."""
+    settings = runtime.settings
+
+    def respond(message: str, chat: list, records: list, lang: str):
+        try:
+            assistant = runtime.assistant
+        except TermsError:
+            raise gr.Error(UI[lang]["not_ready"].format(stage=runtime.stage)) from None
+        history = [r["question"] for r in records if r and r.get("role") == "user"][-settings.max_history_turns:]
+        pieces = assistant.stream(message or "", history)
+        try:
+            first = next(pieces)  # validates the question before anything is shown
+        except TermsError as exc:
+            raise gr.Error(str(exc)) from None
+        urls = runtime.urls()
+        chat = chat + [{"role": "user", "content": formatting.user_html(message)},
+                       {"role": "assistant", "content": formatting.partial_html("")}]
+        records = records + [{"role": "user", "question": message}, None]
+        text = ""
+        answer = first
+        for item in _chain(first, pieces):
+            if isinstance(item, Answer):
+                answer = item
+                break
+            text += item
+            chat[-1] = {"role": "assistant", "content": formatting.partial_html(text)}
+            yield chat, records, "", gr.skip()
+        answer_id = runtime.audit.log_answer("ui", message, history, answer, runtime.corpus_version())
+        chat[-1] = {"role": "assistant", "content": formatting.answer_html(answer, urls, lang)}
+        records[-1] = {"role": "assistant", "answer_id": answer_id, "question": message, "text": answer.text,
+                       "citations": json.dumps(answer.to_dict()["citations"], ensure_ascii=False)}
+        yield chat, records, "", formatting.plain_answer(answer, urls)
+
+    def on_like(records: list, lang: str, like: gr.LikeData):
+        index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
+        record = records[index] if 0 <= index < len(records) else None
+        if not record or record.get("role") != "assistant" or like.liked not in (True, False):
+            return gr.skip(), gr.skip(), gr.skip()
+        rating = "up" if like.liked else "down"
+        feedback_id = runtime.audit.add_feedback(rating, record["question"], record["text"], record["citations"],
+                                                 answer_id=record["answer_id"])
+        note = UI[lang]["thanks_up" if like.liked else "thanks_down"]
+        return feedback_id, gr.update(visible=True), note
+
+    def on_comment(feedback_id, comment: str, lang: str):
+        if feedback_id is None or not (comment or "").strip():
+            return gr.skip(), gr.skip(), gr.skip()
+        runtime.audit.set_comment(int(feedback_id), comment.strip()[:4000])
+        return "", gr.update(visible=False), UI[lang]["comment_saved"]
+
+    def new_conversation():
+        return [], [], "", None, gr.update(visible=False), "", ""
+
+    def export_feedback():
+        folder = Path(tempfile.mkdtemp(prefix="terms-feedback-"))
+        path = folder / f"feedback-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+        path.write_text(runtime.audit.feedback_csv(), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def documents_page(lang: str) -> str:
+        try:
+            rows = runtime.documents()
+        except TermsError:
+            return f'<p class="ta-muted">{formatting.text_html(UI[lang]["not_ready"].format(stage=runtime.stage))}</p>'
+        return (f'<p class="ta-intro">{formatting.text_html(UI[lang]["docs_intro"])}</p>'
+                + formatting.documents_html(rows, lang))
+
+    def switch_language(lang: str):
+        t = UI[lang]
+        return (
+            _header(lang),
+            gr.update(label=t["chat"], placeholder=t["empty_chat"]),
+            gr.update(label=t["question"], placeholder=t["placeholder"]),
+            gr.update(value=t["send"]),
+            gr.update(value=t["new"]),
+            gr.update(value=t["copy"]),
+            gr.update(label=t["comment"]),
+            gr.update(value=t["send_comment"]),
+            gr.update(value=t["export"]),
+            gr.update(label=t["examples"]),
+            documents_page(lang),
+        )
+
+    t = UI["fr"]
+    with gr.Blocks(title="Assistant CGS — High Connexion", analytics_enabled=False) as demo:
+        records = gr.State([])
+        feedback_id = gr.State(None)
+        # A hidden textbox, not a State: the copy button's JavaScript reads it in the browser.
+        with gr.Row(elem_classes="ta-top"):
+            header = gr.HTML(_header("fr"), elem_id="ta-header")
+            lang = gr.Radio([("Français", "fr"), ("English", "en")], value="fr", show_label=False,
+                            container=False, elem_id="ta-lang", scale=0, min_width=220)
+        with gr.Tabs():
+            with gr.Tab(t["chat_tab"], id="chat"):
+                chatbot = gr.Chatbot(
+                    label=t["chat"], elem_id="ta-chat", height=560, show_label=False, layout="bubble",
+                    placeholder=t["empty_chat"], latex_delimiters=[], sanitize_html=True, allow_tags=False,
+                    buttons=[], feedback_options=("Like", "Dislike"),
+                )
+                with gr.Row(elem_classes="ta-ask"):
+                    question = gr.Textbox(label=t["question"], placeholder=t["placeholder"], show_label=False,
+                                          lines=1, max_lines=6, scale=8, elem_id="ta-question", autofocus=True,
+                                          max_length=settings.max_question_chars, container=False)
+                    send = gr.Button(t["send"], variant="primary", scale=1, min_width=110, elem_id="ta-send")
+                with gr.Row(elem_classes="ta-tools"):
+                    new = gr.Button(t["new"], size="sm", variant="secondary", elem_id="ta-new")
+                    copy = gr.Button(t["copy"], size="sm", variant="secondary", elem_id="ta-copy")
+                last_plain = gr.Textbox("", visible="hidden", elem_id="ta-last-answer")
+                with gr.Row(visible=False, elem_classes="ta-feedback") as comment_row:
+                    comment = gr.Textbox(label=t["comment"], lines=1, scale=6, elem_id="ta-comment")
+                    send_comment = gr.Button(t["send_comment"], size="sm", scale=1, elem_id="ta-send-comment")
+                status = gr.Markdown("", elem_id="ta-status")
+                examples = gr.Dataset(components=[question], samples=[[e] for e in EXAMPLES], label=t["examples"],
+                                      elem_id="ta-examples", layout="gallery")
+            with gr.Tab(t["docs_tab"], id="docs"):
+                documents = gr.HTML(elem_id="ta-documents")
+                with gr.Row():
+                    export = gr.Button(t["export"], size="sm", elem_id="ta-export", scale=0, min_width=260)
+                export_file = gr.File(label=t["export_file"], visible=False, interactive=False)
+
+        outputs = [chatbot, records, question, last_plain]
+        question.submit(respond, [question, chatbot, records, lang], outputs, show_progress="hidden")
+        send.click(respond, [question, chatbot, records, lang], outputs, show_progress="hidden")
+        examples.click(lambda sample: sample[0], [examples], [question])
+        chatbot.like(on_like, [records, lang], [feedback_id, comment_row, status])
+        send_comment.click(on_comment, [feedback_id, comment, lang], [comment, comment_row, status])
+        comment.submit(on_comment, [feedback_id, comment, lang], [comment, comment_row, status])
+        cleared = [chatbot, records, question, feedback_id, comment_row, status, last_plain]
+        new.click(new_conversation, None, cleared)
+        chatbot.clear(new_conversation, None, cleared)
+        copy.click(None, [last_plain], None,
+                   js="(text) => { if (text) { navigator.clipboard.writeText(text); } return []; }")
+        export.click(export_feedback, None, [export_file])
+        lang.change(switch_language, [lang],
+                    [header, chatbot, question, send, new, copy, comment, send_comment, export, examples, documents])
+        demo.load(documents_page, [lang], [documents])
+    return demo
+
+
+def css() -> str:
+    return CSS.read_text(encoding="utf-8")
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
+                          font=["Inter", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest

@@ -1,0 +1,119 @@
+"""The eval runner.
+
+    python -m evals run --set FILE --out FILE [--corpus DIR] [--mode extractive|llm]
+                        [--pipeline assistant|bm25|textbook] [--k N] [--check]
+    python -m evals compare --set FILE [--corpus DIR] [--k N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from ingest.settings import Settings
+
+from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, read_set, run_set, summarise,
+                     write_report)
+
+THRESHOLDS = Path(__file__).with_name("thresholds.toml")
+
+
+def check_thresholds(summary: dict, path: Path = THRESHOLDS) -> list[str]:
+    """Metrics below their floor (or forbidden hits above their ceiling)."""
+    limits = tomllib.loads(path.read_text(encoding="utf-8"))
+    failures = []
+    for group, floors in limits.items():
+        values = summary if group == "all" else summary.get(f"lang:{group}", {})
+        for key, floor in floors.items():
+            value = values.get(key)
+            if key.startswith("max_"):
+                value = values.get(key[4:])
+                if value is None or value > floor:
+                    failures.append(f"{group} {key[4:]} = {value} > {floor}")
+            elif value is None or value < floor:
+                failures.append(f"{group} {key} = {value} < {floor}")
+    return failures
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    cases = read_set(args.set)
+    with assistant_for(settings, args.corpus) as (assistant, used):
+        pipeline = make_pipeline(args.pipeline, assistant, used, args.mode)
+        results, scores = run_set(pipeline, cases, args.k)
+    summary = summarise(cases, scores)
+    config = {"embeddings": assistant.embedder.name, "llm": used.llm_model if (args.mode == "llm" and used.llm_base_url)
+              else None, "k": args.k, "corpus": str(args.corpus or "corpus/"), "pipeline": args.pipeline,
+              "mode": args.mode, "set": str(args.set)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"summary": summary, "config": config, "cases": results}, ensure_ascii=False,
+                                   indent=1), encoding="utf-8")
+    report = args.out.with_suffix(".md")
+    failed = write_report(report, cases, results, scores, f"{args.pipeline} on {args.set.name}")
+    print(format_summary(summary))
+    print(f"\n{len(cases)} cases, {failed} failed: {report}\nrun output: {args.out}")
+    if args.check:
+        failures = check_thresholds(summary)
+        for f in failures:
+            print(f"below threshold: {f}", file=sys.stderr)
+        return 1 if failures else 0
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    settings = Settings()
+    cases = read_set(args.set)
+    summaries = {}
+    with assistant_for(settings, args.corpus) as (assistant, used):
+        for name in PIPELINES:
+            started = time.perf_counter()
+            pipeline = make_pipeline(name, assistant, used)
+            _, scores = run_set(pipeline, cases, args.k)
+            summaries[name] = summarise(cases, scores)
+            print(f"{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(format_compare(summaries))
+    return 0
+
+
+def format_compare(summaries: dict[str, dict]) -> str:
+    keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "fact_recall",
+            "abstention_precision", "abstention_recall", "forbidden_hits", "latency_p50_ms"]
+    base = summaries["textbook"]
+    groups = [("all", lambda s: s)] + [(g[5:], lambda s, g=g: s.get(g, {})) for g in sorted(base) if g.startswith("lang:")]
+    lines = []
+    for group, pick in groups:
+        lines.append(f"\n[{group}]")
+        lines.append(f"{'metric':<22}" + "".join(f"{n:>12}" for n in summaries) + f"{'ours/textbook':>15}")
+        for key in keys:
+            values = [pick(s).get(key) for s in summaries.values()]
+            cells = "".join(f"{'—' if v is None else (f'{v:.3f}' if isinstance(v, float) else v):>12}" for v in values)
+            ours, tb = values[0], pick(base).get(key)
+            ratio = f"{ours / tb:.2f}x" if isinstance(ours, (int, float)) and isinstance(tb, (int, float)) and tb else "—"
+            lines.append(f"{key:<22}{cells}{ratio:>15}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run an eval set and write the eval-run output")
+    run.add_argument("--set", type=Path, required=True)
+    run.add_argument("--out", type=Path, required=True)
+    run.add_argument("--corpus", type=Path, help="answer from this folder of .txt/.md/.pdf instead of corpus/")
+    run.add_argument("--mode", choices=("extractive", "llm"), default="extractive")
+    run.add_argument("--pipeline", choices=PIPELINES, default="assistant")
+    run.add_argument("--k", type=int, default=10)
+    run.add_argument("--check", action="store_true", help=f"fail when below {THRESHOLDS.name}")
+    compare = sub.add_parser("compare", help="run the three pipelines side by side")
+    compare.add_argument("--set", type=Path, required=True)
+    compare.add_argument("--corpus", type=Path)
+    compare.add_argument("--k", type=int, default=10)
+    args = parser.parse_args(argv)
+    return cmd_run(args) if args.command == "run" else cmd_compare(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

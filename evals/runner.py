@@ -1,0 +1,142 @@
+"""Run an eval set through a pipeline and write the eval-run output (EVAL_FORMAT.md)."""
+from __future__ import annotations
+
+import json
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from tqdm import tqdm
+
+from assistant.core import Assistant
+from ingest.embeddings import load_embedder
+from ingest.errors import DocumentError
+from ingest.loaders import load
+from ingest.manifest import is_present, read_manifest
+from ingest.pipeline import run as ingest_run
+from ingest.settings import Settings
+
+from .metrics import aggregate, score_case
+from .pipelines import AssistantPipeline, BM25Pipeline, TextbookPipeline
+
+PIPELINES = ("assistant", "bm25", "textbook")
+
+
+def read_set(path: Path) -> list[dict]:
+    cases = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                cases.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{n}: not JSON ({exc.msg})") from exc
+    return cases
+
+
+@contextmanager
+def assistant_for(settings: Settings, corpus: Path | None) -> Iterator[tuple[Assistant, Settings]]:
+    """The project's assistant, or one over a throwaway index of another corpus folder."""
+    embedder = load_embedder(settings.embedding_model)
+    if corpus is None:
+        report = ingest_run(settings, embedder=embedder)
+        if not report.ok:
+            print(report.summary())
+        yield Assistant.from_settings(settings, embedder=embedder), settings
+        return
+    with tempfile.TemporaryDirectory(prefix="terms-eval-") as tmp:
+        throwaway = settings.model_copy(update={"corpus_dir": corpus, "data_dir": Path(tmp),
+                                                "chroma_host": None})
+        report = ingest_run(throwaway, embedder=embedder)
+        print(report.summary())
+        yield Assistant.from_settings(throwaway, embedder=embedder), throwaway
+
+
+def raw_documents(settings: Settings) -> list[tuple[str, str]]:
+    """(id, raw loaded text) of every present document, for the textbook baseline."""
+    out = []
+    for doc in read_manifest(settings.corpus_dir):
+        if is_present(doc, settings.corpus_dir):
+            try:
+                pages = load(settings.corpus_dir / doc.file, settings)
+            except DocumentError:
+                continue
+            out.append((doc.id, "\n".join(p.text for p in pages)))
+    return out
+
+
+def make_pipeline(name: str, assistant: Assistant, settings: Settings, mode: str = "extractive"):
+    if name == "assistant":
+        return AssistantPipeline(assistant, mode)
+    if name == "bm25":
+        return BM25Pipeline(assistant)
+    if name == "textbook":
+        return TextbookPipeline(assistant, raw_documents(settings))
+    raise ValueError(f"unknown pipeline {name!r} (one of {', '.join(PIPELINES)})")
+
+
+def run_set(pipeline, cases: list[dict], k: int, progress: bool = True) -> tuple[list[dict], list[dict]]:
+    results, scores = [], []
+    for case in tqdm(cases, desc=pipeline.name, unit="case", disable=None if progress else True, leave=False):
+        result = pipeline.run_case(case, k)
+        results.append(result)
+        scores.append(score_case(case, result))
+    return results, scores
+
+
+def summarise(cases: list[dict], scores: list[dict]) -> dict:
+    """Overall and per-language summaries."""
+    summary = aggregate(scores)
+    for language in sorted({c.get("language", "") for c in cases}):
+        subset = [s for c, s in zip(cases, scores) if c.get("language", "") == language]
+        summary[f"lang:{language}"] = aggregate(subset)
+    return summary
+
+
+def write_report(path: Path, cases: list[dict], results: list[dict], scores: list[dict], title: str) -> int:
+    """A Markdown list of every failed case: what was expected, what came back."""
+    lines = [f"# Failed cases — {title}", ""]
+    failed = 0
+    for case, result, score in zip(cases, results, scores):
+        problems = []
+        if case.get("answerable", True):
+            if score.get("hit@5") == 0.0:
+                problems.append("no right passage in the top 5")
+            if score["abstained"]:
+                problems.append("abstained on an answerable question")
+            elif score.get("citation_accuracy") == 0.0:
+                problems.append("cites no right passage")
+            if score.get("fact_recall") not in (None, 1.0) and not score["abstained"]:
+                problems.append(f"fact recall {score['fact_recall']:.2f}")
+        elif not score["abstained"]:
+            problems.append("answered an out-of-scope question")
+        if score["forbidden_hit"]:
+            problems.append("forbidden string in the answer")
+        if not problems:
+            continue
+        failed += 1
+        expect = case.get("expect", {})
+        lines += [f"## {case['id']} ({case.get('language', '')})", "",
+                  f"- question: {case['question']}" + (f" (history: {case['history']})" if case.get("history") else ""),
+                  f"- problems: {'; '.join(problems)}",
+                  f"- expected sources: {expect.get('sources') or expect.get('source_ids') or '—'}; "
+                  f"facts: {expect.get('facts') or '—'}",
+                  f"- answer: {result['answer'][:400]!r}",
+                  f"- top passages: {[p['label'] for p in result['passages'][:3]]}", ""]
+    lines.insert(1, f"\n{failed} of {len(cases)} cases failed.\n")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return failed
+
+
+def format_summary(summary: dict) -> str:
+    keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "fact_recall",
+            "abstention_precision", "abstention_recall", "forbidden_hits", "latency_p50_ms", "latency_p95_ms"]
+    groups = ["all"] + sorted(k for k in summary if k.startswith("lang:"))
+    rows = [f"{'metric':<22}" + "".join(f"{g.replace('lang:', ''):>10}" for g in groups)]
+    for key in keys:
+        cells = []
+        for g in groups:
+            value = summary.get(key) if g == "all" else summary[g].get(key)
+            cells.append(f"{'—' if value is None else (f'{value:.3f}' if isinstance(value, float) else value):>10}")
+        rows.append(f"{key:<22}" + "".join(cells))
+    return "\n".join(rows)

@@ -1,0 +1,150 @@
+"""Answer and corpus formatting: pure functions, escaping first."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import Answer, Citation
+from assistant.server import formatting
+
+URLS = {"cgs-20210601": "https://www.highconnexion.com/",
+        "cs-billing": "https://www.highconnexion.com/wp-content/uploads/CP_HighConnexion_Billing.pdf"}
+PASSAGE = ("Sauf dispositions contraires, les factures sont payables à 30 jours date de facture. "
+           "En cas de retard, des pénalités s'appliquent.")
+QUOTE = "les factures sont payables à 30 jours date de facture."
+
+
+def cite(quote: str = QUOTE, passage: str = PASSAGE, **changes) -> Citation:
+    fields = dict(doc_id="cgs-20210601", document="Conditions Générales de Service", version="CGS 20210601",
+                  article="3", article_title="CONDITIONS FINANCIERES", heading="Règlement", pages=(1, 2), quote=quote,
+                  passage_id="cgs-20210601:abc", label="CGS art. 3 — Règlement, p. 1, 2", passage_text=passage)
+    fields.update(changes)
+    return Citation(**fields)
+
+
+def answer(**changes) -> Answer:
+    fields = dict(text=f"Selon l'article 3 (Règlement) des CGS : « {QUOTE} »", citations=[cite()], abstained=False,
+                  confidence=0.93, language="fr", mode="extractive", latency_ms=12.0)
+    fields.update(changes)
+    return Answer(**fields)
+
+
+def test_text_is_escaped_and_keeps_line_breaks_without_blank_lines():
+    out = formatting.text_html('a <b>"x"</b>\n\nb & c')
+    assert out == "a &lt;b&gt;&quot;x&quot;&lt;/b&gt;<br><br>b &amp; c"
+    assert "\n" not in out  # a blank line would end the markdown HTML block
+
+
+def test_highlight_marks_the_quote_inside_its_escaped_passage():
+    out = formatting.highlight("avant <i>x</i> après", "<i>x</i>")
+    assert out == "avant <mark>&lt;i&gt;x&lt;/i&gt;</mark> après"
+
+
+def test_highlight_without_the_quote_in_the_passage_marks_nothing():
+    assert formatting.highlight("a < b", "absent") == "a &lt; b"
+
+
+def test_card_shows_document_version_article_heading_pages_quote_and_whole_clause():
+    card = formatting.citation_card(cite(), 1, URLS, "fr")
+    assert "Conditions Générales de Service · CGS 20210601" in card
+    assert "Article 3 — CONDITIONS FINANCIERES" in card
+    assert "Règlement · p. 1, 2" in card
+    assert f"<mark>{formatting.text_html(QUOTE)}</mark>" in card
+    details = re.search(r"<details[^>]*>.*</details>", card).group(0)
+    assert "En cas de retard, des pénalités s&#x27;appliquent." in details
+    assert 'href="https://www.highconnexion.com/"' in card
+    assert "\n" not in card
+
+
+def test_card_in_english_and_for_a_preamble():
+    card = formatting.citation_card(cite(article="", article_title="", heading="", pages=(1,)), 2, URLS, "en")
+    assert "Preamble" in card and "[2]" in card and "Read the whole clause" in card
+    assert "p. 1" in card
+
+
+def test_long_passage_is_cut_around_the_quote_in_the_card_but_whole_in_details():
+    passage = "début " * 100 + QUOTE + " fin" * 100
+    card = formatting.citation_card(cite(passage=passage), 1, URLS)
+    quote_block = re.search(r'<blockquote class="ta-quote">(.*?)</blockquote>', card).group(1)
+    assert quote_block.startswith("… ") and quote_block.endswith(" …")
+    assert len(quote_block) < len(passage)
+    assert passage.count("début") == card.split("<details")[1].count("début")
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">',
+                                     "<a href='javascript:alert(1)'>x</a>", "$$x$$ **bold** [l](http://evil)"])
+def test_nothing_from_documents_becomes_markup(payload):
+    passage = f"Le code est {payload} à changer."
+    bad = answer(text=f"Selon : « {payload} »", citations=[cite(quote=payload, passage=passage,
+                                                                  document=payload, heading=payload)],
+                 notice=payload, pointers=[{"id": "x", "title": payload, "url": "javascript:alert(1)"}])
+    out = formatting.answer_html(bad, URLS)
+    assert "<script" not in out and "<img" not in out and "<a href='" not in out
+    assert re.findall(r'href="([^"]*)"', out) == ["https://www.highconnexion.com/"]  # the manifest URL only
+    assert formatting.text_html(payload) in out
+
+
+def test_links_only_for_manifest_urls():
+    assert formatting.safe_url("https://www.highconnexion.com/", URLS.values()) == "https://www.highconnexion.com/"
+    assert formatting.safe_url("https://evil.example/", URLS.values()) is None
+    assert formatting.safe_url("javascript:alert(1)", ["javascript:alert(1)"]) is None
+    assert formatting.link_html("https://evil.example/", "x", URLS.values()) == "x"
+
+
+def test_answer_html_shows_text_mode_cards_and_is_one_html_block():
+    out = formatting.answer_html(answer(), URLS, "fr")
+    assert out.startswith('<div class="ta-answer">') and out.endswith("</div>") and "\n" not in out
+    assert "Mode : extractif" in out
+    assert out.count('class="ta-card"') == 1
+    assert "ta-abstain" not in out
+
+
+def test_llm_mode_and_supporting_definition():
+    out = formatting.answer_html(answer(mode="llm", citations=[cite(), cite(supporting=True)]), URLS, "en")
+    assert "Mode : LLM" in out and "Useful definition" in out and out.count("ta-card-support") == 1
+
+
+def test_abstention_says_why_and_links_the_documents_to_read():
+    pointers = [{"id": "cs-billing", "title": "Conditions spécifiques — Billing", "url": URLS["cs-billing"]}]
+    out = formatting.answer_html(answer(text="Les CGS ne répondent pas.", citations=[], abstained=True,
+                                        confidence=0.21, pointers=pointers), URLS, "fr")
+    assert "Pas de réponse dans les documents indexés" in out
+    assert "confiance 0.21" in out
+    assert f'href="{URLS["cs-billing"]}"' in out and "Conditions spécifiques — Billing</a>" in out
+    assert "ta-card" not in out
+
+
+def test_sources_text_and_plain_answer():
+    text = formatting.plain_answer(answer(citations=[cite(), cite(doc_id="other", label="X art. 1")]), URLS)
+    assert text.endswith("\n\nSources:\n[1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/\n"
+                         "[2] X art. 1")
+    assert formatting.sources_text([], URLS) == ""
+
+
+def test_partial_and_user_messages_are_escaped():
+    assert formatting.partial_html("<b>x") == '<div class="ta-answer"><div class="ta-text ta-streaming">&lt;b&gt;x</div></div>'
+    assert formatting.user_html("<img src=x>") == '<div class="ta-user">&lt;img src=x&gt;</div>'
+
+
+def test_documents_table():
+    rows = [
+        {"id": "cgs-20210601", "title": "Conditions Générales de Service", "kind": "general conditions",
+         "version": "CGS 20210601", "url": URLS["cgs-20210601"], "indexed": True, "passages": 73},
+        {"id": "cs-billing", "title": "Conditions spécifiques — Billing", "kind": "specific conditions: billing",
+         "version": "", "url": URLS["cs-billing"], "indexed": False, "passages": 0},
+        {"id": "x", "title": "<b>odd</b>", "kind": "", "version": "", "url": "javascript:alert(1)",
+         "indexed": False, "passages": 0},
+    ]
+    out = formatting.documents_html(rows, "fr")
+    assert out.count("<tr>") == 4
+    assert "Indexé" in out and "CGS 20210601 · 73 passages" in out
+    assert "Référencé, non disponible" in out and f'href="{URLS["cs-billing"]}"' in out
+    assert "&lt;b&gt;odd&lt;/b&gt;" in out and 'href="javascript' not in out
+    assert "Indexed" in formatting.documents_html(rows, "en")
+
+
+def test_short_url_for_display():
+    assert formatting.short_url("https://www.highconnexion.com/") == "highconnexion.com"
+    assert (formatting.short_url("https://www.highconnexion.com/wp-content/uploads/CP_HighConnexion_Billing.pdf")
+            == "highconnexion.com/…/CP_HighConnexion_Billing.pdf")
