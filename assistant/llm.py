@@ -157,7 +157,7 @@ class LLM:
                     yield text
             if echoes_prompt(buffer):
                 raise LLMUnavailable("echo")
-            return check.answer(base, first_sentence_of=lambda p: first_sentence(assistant, p))
+            final = check.answer(base, first_sentence_of=lambda p: first_sentence(assistant, p))
         except LLMUnavailable as exc:
             log.warning("LLM answer unavailable (%s): extractive answer instead; dropped: %s",
                         exc.reason, check.dropped)
@@ -165,6 +165,13 @@ class LLM:
             yield ("\n\n" if shown else "") + base.notice + "\n\n"
             yield from re.findall(r"\S+\s*", base.text)
             return base
+        if check.dropped:
+            log.info("LLM answer: dropped %s", check.dropped)
+        if base.pointers:  # our own words, as in the extractive answer
+            see_also = messages.see_also(base.language, base.pointers)
+            final.text += "\n\n" + see_also
+            yield "\n\n" + see_also
+        return final
 
     # -- the call, under a deadline --------------------------------------------------
     def _pieces(self, prompt: list[BaseMessage], stream: bool) -> Iterator[str]:

@@ -55,6 +55,16 @@ def number_of(base: Answer, words: str) -> int:
     raise AssertionError(f"no retrieved passage holds {words!r}")
 
 
+def drain(stream) -> tuple[list[str], Answer]:
+    """The pieces a generator yields and the Answer it returns."""
+    pieces = []
+    while True:
+        try:
+            pieces.append(next(stream))
+        except StopIteration as done:
+            return pieces, done.value
+
+
 # -- the fake itself speaks the protocol ---------------------------------------------------
 def test_fake_speaks_the_openai_protocol(fake_llm):
     client = openai.OpenAI(base_url=fake_llm.url, api_key="none", max_retries=0, timeout=5)
@@ -137,7 +147,7 @@ def test_uncited_and_unsupported_sentences_are_dropped(llm_assistant, assistant,
     base = extractive(assistant)
     n = number_of(base, TERM)
     fake_llm.script(say(f"Les factures sont {TERM} [{n}]. Le client peut toujours négocier un délai plus long. "
-                        f"Les pénalités de retard sont de 12 % par an [{n}].\n\n"
+                        f"Les factures sont payables à 45 jours date de facture [{n}].\n\n"
                         f"Le Prestataire offre des croissants aux clients ponctuels [{n}]."))
     answer = llm_assistant.llm.answer(base, llm_assistant)
     assert answer.mode == "llm"
@@ -184,14 +194,7 @@ def test_failures_fall_back_within_the_deadline(llm_assistant, assistant, fake_l
     if how == "answer":
         answer, pieces = llm_assistant.llm.answer(base, llm_assistant), None
     else:
-        stream = llm_assistant.llm.stream(base, llm_assistant)
-        pieces = []
-        while True:
-            try:
-                pieces.append(next(stream))
-            except StopIteration as done:
-                answer = done.value
-                break
+        pieces, answer = drain(llm_assistant.llm.stream(base, llm_assistant))
     elapsed = time.monotonic() - started
     assert elapsed < TIMEOUT + SLACK, f"{failure}: {elapsed:.1f}s"
     assert answer.mode == "extractive" and answer.text == text and answer.citations == base.citations
@@ -236,6 +239,16 @@ def test_stream_yields_checked_sentences_as_they_come_then_the_answer(llm_assist
     assert "".join(pieces) == final.text and final.text.count("[1]") == 3
     assert times[-1] - times[0] > 0.3  # the first sentence came while the model was still writing
     assert final.latency_ms > 0
+
+
+def test_pointers_to_absent_documents_follow_the_llm_answer(llm_assistant, assistant, fake_llm):
+    base = extractive(assistant)
+    base.pointers = [{"id": "cs-billing", "title": "Conditions spécifiques — Billing", "url": "https://example.org/b"}]
+    fake_llm.script(echo(passage=number_of(base, TERM)))
+    pieces, answer = drain(llm_assistant.llm.stream(base, llm_assistant))
+    assert answer.mode == "llm" and answer.pointers == base.pointers
+    assert answer.text.endswith("\n\n" + messages.see_also("fr", base.pointers))
+    assert "".join(pieces) == answer.text
 
 
 # -- follow-ups ---------------------------------------------------------------------------------------
