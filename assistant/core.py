@@ -107,7 +107,7 @@ class Assistant:
         if not picked or confidence < 0.5:
             return Answer(messages.abstain(language, pointers), [], True, round(confidence, 3), language,
                           "extractive", pointers=pointers, question=standalone, hits=hits[:k])
-        picked = self._with_precedence(picked, hits, snap, query_vector, standalone)
+        picked = self._with_precedence(picked, hits, snap, query_vector, standalone, language)
         quotes = merge_quotes(picked)
         citations = [citation(p, q, self.documents.get(p.doc_id)) for p, q in quotes]
         text = messages.extractive(language, [(where(p, self.documents.get(p.doc_id), language), q) for p, q in quotes],
@@ -143,28 +143,28 @@ class Assistant:
         folded = " " + " ".join(re.sub(r"[^0-9a-z+@]+", " ", fold(question)).split()) + " "
         found = []
         for doc in self.absent_documents():
-            if any(f" {fold(t)}" in folded for t in doc.topics):
+            if any(re.search(rf"(?<![0-9a-z]){re.escape(fold(t))}s?(?![0-9a-z])", folded) for t in doc.topics):
                 found.append({"id": doc.id, "title": doc.title, "url": doc.url})
         return found
 
-    def _with_precedence(self, picked, hits: list[Hit], snap, query_vector, question):
+    def _with_precedence(self, picked, hits: list[Hit], snap, query_vector, question, language):
         """When a specific-conditions document and the general conditions both answer,
         quote both (the specific conditions prevail, per the CGS preamble)."""
-        kinds = {h.passage.doc_id: self._kind(h.passage.doc_id) for h in hits}
-        specific = [h for h in hits if kinds[h.passage.doc_id].startswith("specific")]
-        general = [h for h in hits if kinds[h.passage.doc_id].startswith("general")]
-        if not specific or not general:
+        groups = {"specific": [], "general": []}
+        for h in hits:
+            kind = self._kind(h.passage.doc_id).split(" ")[0]
+            if kind in groups:
+                groups[kind].append(h)
+        if not groups["specific"] or not groups["general"]:
             return picked
-        have = {p.doc_id for p, *_ in picked}
-        for group in (specific, general):
-            if group[0].passage.doc_id not in have and group[0].dense >= self.threshold(self._language_of(question)):
-                extra = select_sentences(snap, [group[0]], query_vector, question, 1, pool=1)
-                picked = picked[: self.settings.max_quote_sentences - 1] + extra
+        have = {self._kind(p.doc_id).split(" ")[0] for p, *_ in picked}
+        for kind, group in groups.items():
+            if kind in have:
+                continue
+            extra = select_sentences(snap, group, query_vector, question, 1, pool=3)
+            if extra and extra[0][3] >= self.threshold(language):
+                picked = picked[: self.settings.max_quote_sentences - 1] + extra[:1]
         return picked
-
-    @staticmethod
-    def _language_of(question: str) -> str:
-        return detect_language(question)
 
     def _kind(self, doc_id: str) -> str:
         doc = self.documents.get(doc_id)
