@@ -44,6 +44,13 @@ def outside_quotes(text: str) -> str:
     return _QUOTE.sub(" ", text)
 
 
+def find(passage: str, quote: str) -> str | None:
+    """The passage text a quote matches (case, accents and spacing aside). Guillemets
+    inside a passage ("(ci-après les « Conditions »)") are not compared: they are
+    the quotation marks' own characters, which the LLM verifier drops inside quotes."""
+    return locate(passage.replace("«", " ").replace("»", " "), quote.replace("«", " ").replace("»", " "))
+
+
 def quotes_of(answer: Answer, titles: set[str] = frozenset()) -> list[str]:
     """The « » segments of the answer text, but for the titles of documents it points to
     (\"Voir aussi « Conditions spécifiques — Marketing »\" is the assistant's own line)."""
@@ -59,11 +66,11 @@ def quoted_sentences(answer: Answer, snap, titles: set[str] = frozenset()) -> tu
     for quote in quotes_of(answer, titles):
         chars += len(quote)
         for c in answer.citations:
-            exact = locate(c.passage_text, quote)
+            exact = find(c.passage_text, quote)
             if exact is None:
                 continue
             passage = snap.by_id[c.passage_id]
-            at = passage.text.find(exact)
+            at = passage.text.replace("«", " ").replace("»", " ").find(exact)
             for i in snap.sentences_of.get(passage.id, []):
                 s = snap.sentences[i]
                 if at <= s.start - passage.start and s.end - passage.start <= at + len(exact):
@@ -83,7 +90,7 @@ def check_answer(answer: Answer, assistant, forbidden: list[str], question: str 
         assert c.passage_text == indexed.text, f"citation passage differs from the index ({where})"
         assert c.quote and c.quote in c.passage_text, f"quote not verbatim: {c.quote[:80]!r} ({where})"
     for quote in quotes_of(answer, titles):
-        assert any(locate(c.passage_text, quote) for c in answer.citations), \
+        assert any(find(c.passage_text, quote) for c in answer.citations), \
             f"« {quote[:80]} » is in no cited passage ({where})"
     shown = folded(answer.text + "\n" + answer.notice)
     for word in forbidden:

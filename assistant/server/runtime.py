@@ -82,6 +82,7 @@ class Runtime:
             self.stage = "loading the index"
             assistant = Assistant.from_settings(self.settings, embedder=embedder, client=client)
             assistant.search.snapshot()  # load once now, not on the first question
+            assistant.ask("délai de paiement")  # warms the vector index and the caches
             self._assistant = assistant
             self.stage = "ready"
             self.ready.set()
