@@ -101,7 +101,13 @@ class Assistant:
         query_vector = self.query_vector(standalone, language)
         hits = self.search.search(standalone, max(k, 5), language, query_vector=query_vector)
         snap = self.search.snapshot()
-        picked = select_sentences(snap, hits, query_vector, standalone, self.settings.max_quote_sentences)
+        sentence_vector = query_vector
+        if standalone != question:
+            # A follow-up's own words say which sentence answers ("en cas de retard");
+            # the borrowed topic words only said where to look.
+            own = self.query_vector(question, language)
+            sentence_vector = (query_vector + own) / 2
+        picked = select_sentences(snap, hits, sentence_vector, standalone, self.settings.max_quote_sentences)
         pointers = self._pointers(standalone)
         confidence = self._confidence(hits, picked, language, bool(pointers))
         if not picked or confidence < 0.5:
