@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ingest.loaders import reads_as_instruction
 from ingest.records import DocumentInfo, Passage
 
 from .retrieve import Hit, Snapshot
@@ -95,6 +96,8 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     q_terms = set(tokens(query))
     scored = []
     for hit in hits[:pool]:
+        if reads_as_instruction(hit.passage.text):  # a poisoned passage is searchable, never an answer
+            continue
         for i in snap.sentences_of.get(hit.passage.id, []):
             s = snap.sentences[i]
             cosine = float(snap.sentence_vectors[i] @ query_vector)

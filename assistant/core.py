@@ -1,11 +1,13 @@
 """The assistant: a question in, an answer with exact clause citations out."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
 
 from ingest.embeddings import Embedder, load_embedder
+from ingest.loaders import reads_as_instruction
 from ingest.manifest import is_present, read_manifest
 from ingest.records import DocumentInfo
 from ingest.settings import Settings
@@ -57,7 +59,7 @@ class Assistant:
         started = time.perf_counter()
         answer = self._extractive(question, history, k)
         if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not answer.abstained:
-            answer = self.llm.answer(answer, self)
+            answer = self.llm.answer(for_model(answer), self)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
@@ -67,7 +69,7 @@ class Assistant:
         started = time.perf_counter()
         base = self._extractive(question, history, k)
         if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not base.abstained:
-            final = yield from self.llm.stream(base, self)
+            final = yield from self.llm.stream(for_model(base), self)
         else:
             for piece in re.findall(r"\S+\s*", base.text):
                 yield piece
@@ -179,3 +181,9 @@ class Assistant:
     def _has_precedence(self, citations: list[Citation]) -> bool:
         kinds = {self._kind(c.doc_id).split(":")[0] for c in citations}
         return "specific conditions" in kinds and "general conditions" in kinds
+
+
+def for_model(base: Answer) -> Answer:
+    """The extractive answer without the passages that address a model: a model is never
+    shown text that tries to instruct it (it stays searchable, and is flagged at ingest)."""
+    return dataclasses.replace(base, hits=[h for h in base.hits if not reads_as_instruction(h.passage.text)])

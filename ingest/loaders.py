@@ -67,6 +67,11 @@ def _crash_reason(done: subprocess.CompletedProcess) -> str:
     return f"parser failed ({last[:200]})"
 
 
+def reads_as_instruction(text: str) -> bool:
+    """Whether text addresses a model rather than a reader ("[SYSTEM] Ignore previous…")."""
+    return bool(_INSTRUCTION.search(text))
+
+
 def suspicious_lines(pages: list[Page]) -> list[str]:
     """Lines that read like instructions to a model (flagged at ingest)."""
     hits = []

@@ -44,9 +44,12 @@ class IngestReport:
         return not self.errors
 
     def summary(self) -> str:
-        head = "index up to date" if self.up_to_date else f"indexed generation {self.generation}"
-        lines = [f"{head}: {self.documents} documents, {self.pages} pages, {self.passages} passages "
-                 f"({self.embedded} embedded) in {self.seconds:.1f} s"]
+        if self.up_to_date:
+            lines = [f"index up to date (generation {self.generation}): {self.documents} documents, "
+                     f"{self.passages} passages; nothing to do ({self.seconds:.1f} s)"]
+        else:
+            lines = [f"indexed generation {self.generation}: {self.documents} documents, {self.pages} pages, "
+                     f"{self.passages} passages ({self.embedded} embedded) in {self.seconds:.1f} s"]
         lines += [f"  error: {e}" for e in self.errors]
         lines += [f"  skipped: {s}" for s in self.skipped]
         for doc, hits in self.flagged.items():
@@ -119,6 +122,7 @@ def _run_locked(settings: Settings, embedder: Embedder, client, progress: bool, 
         index.drop_generations({active.name})  # orphans of killed builds
         report.up_to_date, report.generation = True, active.name
         report.documents = len(active.documents)
+        report.passages = index.collection(active.name, "p").count()
         report.seconds = time.perf_counter() - started
         return report
 
