@@ -22,6 +22,9 @@ from .text import fold, tokens
 
 RRF_K = 60
 CANDIDATES = 30
+# English questions search lexically through the glossary, at a lower weight. Measured
+# on the English cases of the CGS eval set (hit@5 / MRR): weight 0 -> 0.864 / 0.790,
+# 0.25 -> 0.901 / 0.797, 0.5 -> 0.926 / 0.809, 1.0 -> 0.914 / 0.810.
 LEXICAL_WEIGHT = {"fr": 1.0, "en": 0.5}
 SENTENCE_WEIGHT = 1.0  # measured on the CGS eval set: 0 -> hit@1 0.66, 0.5 -> 0.71, 1 -> 0.72, 2 -> 0.70
 
