@@ -28,6 +28,7 @@ from langchain_openai import ChatOpenAI
 
 from ingest.errors import TermsError
 from ingest.records import DocumentInfo, Passage
+from ingest.segment import sentence_spans
 from ingest.settings import Settings
 
 from . import messages
@@ -43,6 +44,11 @@ MAX_TOKENS = 700
 HISTORY_TURNS = 4  # earlier questions shown to the rewriter
 MIN_SHARED = {"fr": 0.5, "en": 0.0}  # share of a sentence's terms its cited passages must hold
 ECHO_WORDS = 8  # this many consecutive words of our instructions in a reply is an echo
+# An answer quotes, like an extractive one, a few sentences of at most three passages:
+# a model asked to "copy the whole CGS" must not get a document out of us.
+MAX_CITED = 3
+MAX_QUOTED_CHARS = 1200
+MAX_QUOTED_SENTENCES = 3
 
 SYSTEM_PROMPT = """You answer sales staff's questions about a company's contract terms.
 Rules you always follow:
@@ -410,6 +416,8 @@ class Verifier:
         self.parts: list[str] = []
         self.dropped: list[tuple[str, str]] = []  # (why, sentence), for the log
         self._separator = ""
+        self._quoted_chars = 0
+        self._quoted_sentences = 0
 
     def add(self, separator: str, sentence: str) -> str | None:
         """The sentence as shown (with its separator), or None when it is dropped."""
@@ -426,24 +434,36 @@ class Verifier:
         cited = list(dict.fromkeys(n for numbers_ in markers for n in numbers_))
         if not cited:
             return self._drop("no valid citation", sentence)
+        if len(set(self.numbering) | set(cited)) > MAX_CITED:
+            return self._drop(f"cites more than {MAX_CITED} passages", sentence)
         why = self._unsupported(re.sub("[«»]", " ", "".join(segments)), cited)
         if why:
             return self._drop(why, sentence)
         found: dict[int, str] = {}
+        verified: list[str] = []
 
         def verify(m: re.Match) -> str:
             for n in cited:
                 if exact := locate(self.passages[n - 1].text, m.group(1)):
                     found.setdefault(n, exact)
+                    verified.append(exact)
                     return f"\x02{exact}\x03"
             self.dropped.append(("quote not in its passage", m.group(1)))
             return m.group(1) + UNVERIFIED_QUOTE.get(self.language, UNVERIFIED_QUOTE["fr"])
 
+        quoted = [_QUOTE.sub(verify, segment) for segment in segments]
+        chars = sum(len(q) for q in verified)
+        count = sum(len(sentence_spans(q)) for q in verified)
+        if (self._quoted_chars + chars > MAX_QUOTED_CHARS
+                or self._quoted_sentences + count > MAX_QUOTED_SENTENCES):
+            return self._drop("quotes too long", sentence)
+        self._quoted_chars += chars
+        self._quoted_sentences += count
         for n in cited:
             self.numbering.setdefault(n, len(self.numbering) + 1)
         shown = ""
-        for k, segment in enumerate(segments):
-            shown += _QUOTE.sub(verify, segment)
+        for k, segment in enumerate(quoted):
+            shown += segment
             if k < len(markers) and markers[k]:
                 shown += " " + "".join(f"[{self.numbering[n]}]" for n in dict.fromkeys(markers[k]))
         # A « without its » (or one split by a marker) is no verified quote either.

@@ -161,14 +161,7 @@ def test_llm_mode_catches_what_an_obedient_model_lets_through(llm_assistant, ass
     if reply is not None:
         fake_llm.script(say(reply), say(reply))  # the answer (and a follow-up rewrite, if any)
     answer = llm_assistant.ask(case["question"], case.get("history"))
-    check_answer(answer, assistant, case["forbidden"], case["question"], bound=case["category"] != "dump")
+    check_answer(answer, assistant, case["forbidden"], case["question"])
     if fake_llm.replies and answer.mode == "llm":
         # What the model said made it through only where it was verified against the passages.
         assert "PWNED" not in answer.text.upper()
-    if case["category"] == "dump":
-        try:
-            check_answer(answer, assistant, case["forbidden"], case["question"])
-        except AssertionError as exc:
-            # Known gap, reported to the LLM-mode owner: the verifier checks each quote but
-            # does not bound how much a model may quote (assistant/llm.py, Verifier).
-            pytest.xfail(f"LLM mode does not bound quote length: {str(exc)[:120]}")

@@ -141,6 +141,11 @@ def test_api_routes_answer_json_never_html(server, method, path, body):
     assert kind.startswith("application/json"), f"{method} {path} -> {r.status_code} {kind}: {r.text[:200]}"
     assert "text/html" not in kind
     data = r.json()
+    expected = {"/api/nope": 404, "/api/<script>": 404, "/v1/nope": 404}.get(path)
+    if (method, path) == ("GET", "/api/ask"):
+        expected = 405
+    if expected:
+        assert r.status_code == expected, r.text
     if r.status_code >= 400:
         assert "error" in data
     if path == "/api/ask" and r.status_code == 200:

@@ -154,7 +154,22 @@ def router(runtime: Runtime) -> APIRouter:
         return Response(runtime.audit.feedback_csv(), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": 'attachment; filename="feedback.csv"'})
 
+    add_not_found(api)
     return api
+
+
+def add_not_found(routes: APIRouter) -> None:
+    """Answer unknown paths under the router's prefix with our JSON error (last route:
+    without it they fall through to the chat mounted at "/")."""
+    known = {r.path: r.methods for r in routes.routes}
+
+    @routes.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def not_found(rest: str, request: Request) -> JSONResponse:
+        path = request.url.path
+        if path in known:
+            return JSONResponse({"error": "method not allowed", "detail": f"{request.method} {path}"},
+                                status_code=405, headers={"allow": ", ".join(sorted(known[path]))})
+        return JSONResponse({"error": "not found", "detail": f"no route {request.method} {path}"}, status_code=404)
 
 
 def health_router(runtime: Runtime) -> APIRouter:

@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingest.errors import BadQuestion
 
 from ..answer import Answer
-from .api import answer_body
+from .api import add_not_found, answer_body
 from .formatting import sources_text
 from .runtime import Runtime
 
@@ -122,6 +122,7 @@ def router(runtime: Runtime) -> APIRouter:
         return StreamingResponse(_sse(runtime, pieces, first, question, history, completion_id, created),
                                  media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
+    add_not_found(v1)
     return v1
 
 
