@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .embeddings import Embedder
-from .records import DocumentInfo, Passage, Sentence
+from .records import Passage, Sentence
 from .settings import Settings
 
 BATCH = 64

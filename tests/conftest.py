@@ -111,3 +111,24 @@ def small_corpus(corpus_copy) -> Path:
     for name, text in SMALL_DOCS.items():
         (corpus_copy / name).write_text(text, encoding="utf-8")
     return corpus_copy
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server_settings(cgs_settings, tmp_path_factory, request):
+    """The CGS settings with a private data dir (audit log) for one test module's server."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    return cgs_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp(f"{name}-data")})

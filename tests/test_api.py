@@ -21,12 +21,6 @@ BILLING_URL = "https://www.highconnexion.com/wp-content/uploads/CP_HighConnexion
 
 
 @pytest.fixture(scope="module")
-def server_settings(cgs_settings, tmp_path_factory):
-    """The CGS settings with a private audit database."""
-    return cgs_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("api-data")})
-
-
-@pytest.fixture(scope="module")
 def url(server_settings, assistant):
     with running_server(make_app(server_settings, assistant=assistant)) as base:
         yield base

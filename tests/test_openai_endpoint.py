@@ -16,11 +16,6 @@ SOURCES = re.compile(r"\n\nSources:\n\[1\] CGS art\. 3 — [^\n]*p\. 1[^\n]* —
 
 
 @pytest.fixture(scope="module")
-def server_settings(cgs_settings, tmp_path_factory):
-    return cgs_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("openai-data")})
-
-
-@pytest.fixture(scope="module")
 def client(server_settings, assistant):
     with running_server(make_app(server_settings, assistant=assistant)) as base:
         yield openai.OpenAI(base_url=f"{base}/v1", api_key="anything", max_retries=0, timeout=60)

@@ -19,8 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from ingest.pipeline import corpus_state, process, run
 from ingest.settings import ROOT
 from ingest.store import Index, make_client

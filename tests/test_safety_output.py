@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fakes import say, start_fake_llm
-from playwright.sync_api import sync_playwright
 
 from assistant.core import Assistant
 from assistant.server import make_app
@@ -24,7 +23,6 @@ from ingest.pipeline import run
 from tests.server_utils import running_server
 
 DATA = json.loads((Path(__file__).parent / "data" / "safety" / "output.json").read_text(encoding="utf-8"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # Everything in the page that content could have turned into live markup.
 LIVE_MARKUP = """() => ({
@@ -68,14 +66,6 @@ def server(request, hostile_index, embedder, fake_llm):
     assistant = Assistant.from_settings(settings, embedder=embedder)
     with running_server(make_app(settings, assistant=assistant)) as url:
         yield request.param, url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_markup_in_answers_and_questions_is_inert_in_the_chat(browser, server, fake_llm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from assistant.core import Assistant
 from assistant.server import make_app
@@ -15,24 +15,10 @@ from ingest.settings import ROOT
 from tests.server_utils import running_server
 
 QUESTION = "Quel est le délai de paiement des factures ?"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 # Counts DOM updates that show a partially written answer: proof the answer streamed in.
 WATCH_STREAMING = """() => { window.__partial = 0; new MutationObserver(() => {
     if (document.querySelector('#ta-chat .ta-streaming')) window.__partial++; })
     .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def server_settings(cgs_settings, tmp_path_factory):
-    return cgs_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("ui-data")})
 
 
 @pytest.fixture(scope="module")
