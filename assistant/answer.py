@@ -5,7 +5,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ingest.loaders import reads_as_instruction
 from ingest.records import DocumentInfo, Passage
 
 from .retrieve import Hit, Snapshot
@@ -96,7 +95,7 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     q_terms = set(tokens(query))
     scored = []
     for hit in hits[:pool]:
-        if reads_as_instruction(hit.passage.text):  # a poisoned passage is searchable, never an answer
+        if hit.passage.id in snap.suspicious:  # a poisoned passage is searchable, never an answer
             continue
         for i in snap.sentences_of.get(hit.passage.id, []):
             s = snap.sentences[i]
@@ -153,10 +152,6 @@ def merge_quotes(picked: list[tuple[Passage, int, int, float]]) -> list[tuple[Pa
         for a, b in spans:
             quotes.append((p, p.text[a:b]))
     return quotes
-
-
-def has_overlap(question: str, text: str) -> bool:
-    return bool(set(tokens(question)) & set(tokens(text)))
 
 
 def contains(haystack: str, needle: str) -> bool:

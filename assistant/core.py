@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 
 from ingest.embeddings import Embedder, load_embedder
-from ingest.loaders import reads_as_instruction
 from ingest.manifest import is_present, read_manifest
 from ingest.records import DocumentInfo
 from ingest.settings import Settings
@@ -18,7 +17,7 @@ from .answer import Answer, Citation, citation, merge_quotes, select_sentences, 
 from .followup import rewrite
 from .glossary import expand_english
 from .guard import check_question
-from .retrieve import Hit, HybridSearch
+from .retrieve import Hit, HybridSearch, Snapshot
 from .text import detect_language, fold
 
 
@@ -59,7 +58,7 @@ class Assistant:
         started = time.perf_counter()
         answer = self._extractive(question, history, k)
         if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not answer.abstained:
-            answer = self.llm.answer(for_model(answer), self)
+            answer = self.llm.answer(for_model(answer, self.search.snapshot()), self)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
@@ -69,7 +68,7 @@ class Assistant:
         started = time.perf_counter()
         base = self._extractive(question, history, k)
         if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not base.abstained:
-            final = yield from self.llm.stream(for_model(base), self)
+            final = yield from self.llm.stream(for_model(base, self.search.snapshot()), self)
         else:
             for piece in re.findall(r"\S+\s*", base.text):
                 yield piece
@@ -183,7 +182,7 @@ class Assistant:
         return "specific conditions" in kinds and "general conditions" in kinds
 
 
-def for_model(base: Answer) -> Answer:
+def for_model(base: Answer, snap: Snapshot) -> Answer:
     """The extractive answer without the passages that address a model: a model is never
     shown text that tries to instruct it (it stays searchable, and is flagged at ingest)."""
-    return dataclasses.replace(base, hits=[h for h in base.hits if not reads_as_instruction(h.passage.text)])
+    return dataclasses.replace(base, hits=[h for h in base.hits if h.passage.id not in snap.suspicious])

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.errors import IndexMissing
-from ingest.records import DocumentInfo, Passage, Sentence
+from ingest.loaders import reads_as_instruction
+from ingest.records import Passage, Sentence
 from ingest.store import Index
 
 from .glossary import expand_english
@@ -51,6 +52,8 @@ class Snapshot:
     sentences_of: dict[str, list[int]]
     texts: dict[str, str]
     sentence_terms: list[frozenset[str]] = field(default_factory=list)
+    # Passages that read as instructions to a model: searchable, never quoted or shown to one.
+    suspicious: frozenset[str] = frozenset()
     definitions: dict[str, Passage] = field(default_factory=dict)  # folded term -> passage
 
 
@@ -93,6 +96,7 @@ class HybridSearch:
             sentences=sentences, sentence_vectors=vectors, sentences_of=sentences_of,
             texts=self.index.documents(generation), definitions=definitions,
             sentence_terms=[frozenset(tokens(s.text)) for s in sentences],
+            suspicious=frozenset(p.id for p in passages if reads_as_instruction(p.text)),
         )
 
     def search(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
@@ -163,7 +167,3 @@ class HybridSearch:
 def _term_key(term: str) -> str:
     """"Service(s)" -> "service", "Solution(s) de Paiement" -> "solution de paiement"."""
     return " ".join(fold(re.sub(r"\(.*?\)", "", term)).split())
-
-
-def known_documents(docs: list[DocumentInfo]) -> dict[str, DocumentInfo]:
-    return {d.id: d for d in docs}

@@ -74,7 +74,3 @@ class Sentence:
 def passage_id(doc_id: str, path: tuple[str, ...], text: str) -> str:
     digest = hashlib.sha256("\x1f".join((doc_id, *path, text)).encode()).hexdigest()[:16]
     return f"{doc_id}:{digest}"
-
-
-def content_hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
