@@ -2,22 +2,16 @@
 
     python app.py [--host 127.0.0.1] [--port 7860]
 
-Settings come from ``TERMS_*`` environment variables (see ingest/settings.py). The
+Settings come from ``TERMS_*`` environment variables (see terms/settings.py). The
 corpus is ingested at start-up, in the background, if the index is missing or stale.
 """
 from __future__ import annotations
 
-import os
+import argparse
+import logging
+import sys
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-
-from ingest.settings import Settings  # noqa: E402
+from terms import Settings, offline_environment
 
 
 def make_app(settings: Settings | None = None, assistant=None):
@@ -28,6 +22,7 @@ def make_app(settings: Settings | None = None, assistant=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    offline_environment()
     parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", help="interface to listen on (default: TERMS_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: TERMS_PORT or 7860)")

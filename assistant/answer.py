@@ -5,10 +5,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ingest.records import DocumentInfo, Passage
+from terms.records import DocumentInfo, Passage
 
 from .retrieve import Hit, Snapshot
-from .text import fold, tokens
+from terms.text import fold, tokens
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from ingest.embeddings import Embedder, load_embedder
 from ingest.manifest import is_present, read_manifest
-from ingest.records import DocumentInfo
-from ingest.settings import Settings
+from terms.records import DocumentInfo
+from terms.settings import Settings
 from ingest.store import Index, make_client
 
 from . import messages
@@ -18,7 +18,7 @@ from .followup import rewrite
 from .glossary import expand_english
 from .guard import check_question
 from .retrieve import Hit, HybridSearch, Snapshot
-from .text import detect_language, fold
+from terms.text import detect_language, fold
 
 
 class Assistant:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .text import EN_STOP, FR_STOP, fold
+from terms.text import EN_STOP, FR_STOP, fold
 
 _ELLIPTIC_START = re.compile(
     r"^(?:et|mais|sinon|alors|ou|aussi|and|but|what about|how about|what if|same|idem|pareil|"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .text import fold
+from terms.text import fold
 
 GLOSSARY: dict[str, str] = {
     "pay": "paiement payer payables règlement", "invoic": "factures facture facturation", "bill": "factures facturation",

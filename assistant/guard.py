@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.errors import BadQuestion
+from terms.errors import BadQuestion
 
 # Zero-width and Unicode "tag" characters hide text from a reader but not from a model.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\U000e0000-\U000e007f]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .text import tokens
+from terms.text import tokens
 
 
 class BM25:

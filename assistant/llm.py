@@ -26,17 +26,16 @@ import openai
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
-from ingest.errors import TermsError
-from ingest.records import DocumentInfo, Passage
-from ingest.segment import sentence_spans
-from ingest.settings import Settings
+from terms.errors import TermsError
+from terms.records import DocumentInfo, Passage
+from terms.settings import Settings
 
 from . import messages
 from .answer import Answer, citation, label, where
 from .followup import rewrite as rewrite_without_model
 from .glossary import expand_english
 from .guard import clean_question
-from .text import fold, tokens
+from terms.text import ends_with_abbreviation, fold, sentence_spans, tokens
 
 log = logging.getLogger(__name__)
 
@@ -285,8 +284,6 @@ _MARKER = re.compile(r"\s*\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _MARKER_RUN = re.compile(r"(?:\s*\[[^\]\n]*\])*")
 _UNDECIDED = re.compile(r"\s*(?:\[[^\]\n]*)?")
 _QUOTE = re.compile(r"«\s*(.+?)\s*»", re.S)
-_ABBREVIATIONS = {"art", "arts", "al", "p", "pp", "cf", "etc", "ex", "no", "m", "mme", "mm", "st", "vs", "eg",
-                  "ie", "env", "chap", "sect", "para", "inc", "ltd", "co"}
 
 
 def split_sentences(text: str, final: bool = True) -> list[tuple[str, str]]:
@@ -318,7 +315,7 @@ def split_sentences(text: str, final: bool = True) -> list[tuple[str, str]]:
             j = _MARKER_RUN.match(text, j).end()
             if not final and _UNDECIDED.fullmatch(text, j):
                 break
-            if (j == n or text[j].isspace()) and not _abbreviation(text, i):
+            if (j == n or text[j].isspace()) and not ends_with_abbreviation(text, i):
                 raw.append(text[start:j])
                 start = i = j
                 continue
@@ -334,13 +331,6 @@ def split_sentences(text: str, final: bool = True) -> list[tuple[str, str]]:
         out.append((separator, piece.strip()))
         pending = ""
     return out
-
-
-def _abbreviation(text: str, stop: int) -> bool:
-    if text[stop] != ".":
-        return False
-    word = re.search(r"([^\W\d_]+)$", text[:stop])
-    return bool(word) and (len(word.group(1)) == 1 or fold(word.group(1)) in _ABBREVIATIONS)
 
 
 def locate(haystack: str, needle: str) -> str | None:

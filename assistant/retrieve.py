@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.errors import IndexMissing
-from ingest.loaders import reads_as_instruction
-from ingest.records import Passage, Sentence
+from terms.errors import IndexMissing
+from terms.instructions import reads_as_instruction
+from terms.records import Passage, Sentence
 from ingest.store import Index
 
 from .glossary import expand_english
 from .lexical import BM25, passage_tokens
-from .text import fold, tokens
+from terms.text import fold, tokens
 
 RRF_K = 60
 CANDIDATES = 30

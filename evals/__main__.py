@@ -13,7 +13,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from ingest.settings import Settings
+from terms import Settings, offline_environment
 
 from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, read_set, run_set, summarise,
                      write_report)
@@ -97,6 +97,7 @@ def format_compare(summaries: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    offline_environment()
     parser = argparse.ArgumentParser(prog="python -m evals")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run an eval set and write the eval-run output")

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from assistant.answer import label
 from assistant.core import Assistant
-from assistant.text import detect_language, tokens
+from terms.text import detect_language, tokens
 
 
 class Pipeline(Protocol):

@@ -11,11 +11,11 @@ from tqdm import tqdm
 
 from assistant.core import Assistant
 from ingest.embeddings import load_embedder
-from ingest.errors import DocumentError
+from terms.errors import DocumentError
 from ingest.loaders import load
 from ingest.manifest import is_present, read_manifest
 from ingest.pipeline import run as ingest_run
-from ingest.settings import Settings
+from terms.settings import Settings
 
 from .metrics import aggregate, score_case
 from .pipelines import AssistantPipeline, BM25Pipeline, TextbookPipeline

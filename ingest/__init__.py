@@ -1,14 +1,11 @@
-"""Ingestion: documents are cleaned, split along their structure and indexed in Chroma."""
-import os
+"""Ingestion: documents are cleaned, split along their structure and indexed in Chroma.
 
-# Chroma and Hugging Face must never phone home: these machines are offline.
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+The public face other layers use: ``run`` (ingest a corpus), ``Index``/``make_client``
+(read the active generation), ``load_embedder``, ``read_manifest``/``is_present``.
+"""
+from .embeddings import Embedder, load_embedder
+from .manifest import is_present, read_manifest
+from .pipeline import IngestReport, run
+from .store import Index, make_client
 
-from .errors import BadQuestion, DocumentError, IndexMissing, IngestBusy, TermsError  # noqa: E402
-from .records import DocumentInfo, Page, Passage, Sentence  # noqa: E402
-from .settings import Settings  # noqa: E402
-
-__all__ = ["BadQuestion", "DocumentError", "DocumentInfo", "IndexMissing", "IngestBusy", "Page", "Passage",
-           "Sentence", "Settings", "TermsError"]
+__all__ = ["Embedder", "Index", "IngestReport", "is_present", "load_embedder", "make_client", "read_manifest", "run"]

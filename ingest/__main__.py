@@ -6,7 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
-from . import Settings, TermsError
+from terms import Settings, TermsError, offline_environment
+
 from .pipeline import run
 
 
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even if the index is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    offline_environment()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     overrides = {k: v for k, v in (("corpus_dir", args.corpus), ("data_dir", args.data)) if v}
     settings = Settings(**overrides)

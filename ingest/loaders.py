@@ -2,25 +2,15 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-from .errors import DocumentError
-from .records import Page
-from .settings import Settings
+from terms.errors import DocumentError
+from terms.records import Page
+from terms.settings import Settings
 
 SUPPORTED = {".txt", ".md", ".pdf"}
-
-# Text that addresses a model rather than a reader: a document carrying it is
-# ingested as plain text and flagged, never obeyed.
-_INSTRUCTION = re.compile(
-    r"\[(?:SYSTEM|INST|ADMIN)\]|<\|?(?:system|im_start)\|?>|ignore (?:all |any )?(?:previous|prior|above|your) "
-    r"(?:instructions|rules)|ignore[sz]? (?:toutes |les |tes |vos )+(?:instructions|consignes)|"
-    r"you are now|tu es d[ée]sormais|system prompt|prompt syst[èe]me|disregard (?:the|all|previous)",
-    re.IGNORECASE,
-)
 
 
 def load(path: Path, settings: Settings) -> list[Page]:
@@ -65,18 +55,3 @@ def _crash_reason(done: subprocess.CompletedProcess) -> str:
         return "parsing exceeded the memory limit (decompression bomb?)"
     last = (done.stderr.strip().splitlines() or ["no output"])[-1]
     return f"parser failed ({last[:200]})"
-
-
-def reads_as_instruction(text: str) -> bool:
-    """Whether text addresses a model rather than a reader ("[SYSTEM] Ignore previous…")."""
-    return bool(_INSTRUCTION.search(text))
-
-
-def suspicious_lines(pages: list[Page]) -> list[str]:
-    """Lines that read like instructions to a model (flagged at ingest)."""
-    hits = []
-    for page in pages:
-        for line in page.text.splitlines():
-            if _INSTRUCTION.search(line):
-                hits.append(f"p.{page.number}: {line.strip()[:120]}")
-    return hits

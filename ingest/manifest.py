@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 
 from .loaders import SUPPORTED
-from .records import DocumentInfo
+from terms.records import DocumentInfo
 
 MANIFEST = "manifest.toml"
 

@@ -10,12 +10,14 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .embeddings import Embedder, load_embedder
-from .errors import DocumentError, IngestBusy
-from .loaders import SUPPORTED, load, suspicious_lines
+from terms.errors import DocumentError, IngestBusy
+from terms.instructions import suspicious_lines
+
+from .loaders import SUPPORTED, load
 from .manifest import is_present, read_manifest
-from .records import DocumentInfo, Passage, Sentence
+from terms.records import DocumentInfo, Passage, Sentence
 from .segment import segment
-from .settings import Settings
+from terms.settings import Settings
 from .store import Index, make_client
 from .structure import parse
 

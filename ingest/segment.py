@@ -11,14 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .records import DocumentInfo, Passage, Sentence, passage_id
+from terms.records import DocumentInfo, Passage, Sentence, passage_id
+from terms.text import sentence_spans
 from .structure import Block, Outline
-
-# A sentence ends at . ! ? ; followed by a capital, a quote or a bullet. Avoids
-# cutting "L. 441-10", "n° 2016-1691" and "H.T." followed by a number.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÀ-Ý«\"(]|\d+°)")
-_ABBREVIATIONS = ("L.", "art.", "n°", "cf.", "etc.", "M.", "p.", "Art.")
-
 
 @dataclass
 class Section:
@@ -27,32 +22,6 @@ class Section:
     headings: tuple[str, ...]
     kind: str
     blocks: list[Block] = field(default_factory=list)
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Offsets of the sentences (and bullet items) of ``text``, shifted by ``offset``.
-
-    >>> t = "Payable à 30 jours. Voir l'article L. 441-10 du code.\\n- Repas : 15 €"
-    >>> [t[a:b] for a, b in sentence_spans(t)]
-    ['Payable à 30 jours.', "Voir l'article L. 441-10 du code.", '- Repas : 15 €']
-    """
-    spans = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        cuts = [m for m in _SENTENCE_BREAK.finditer(line.group()) if not _after_abbreviation(line.group(), m.start())]
-        pos = 0
-        for m in cuts:
-            if m.start() > pos:
-                spans.append((start + pos, start + m.start()))
-            pos = m.end()
-        if pos < len(line.group()):
-            spans.append((start + pos, start + len(line.group())))
-    return [(a + offset, b + offset) for a, b in spans if text[a:b].strip()]
-
-
-def _after_abbreviation(line: str, index: int) -> bool:
-    before = line[:index]
-    return any(before.endswith(abbr) for abbr in _ABBREVIATIONS) or bool(re.search(r"\b[A-Z]\.$", before))
 
 
 def sections(outline: Outline) -> list[Section]:

@@ -17,8 +17,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .embeddings import Embedder
-from .records import Passage, Sentence
-from .settings import Settings
+from terms.records import Passage, Sentence
+from terms.settings import Settings
 
 BATCH = 64
 

@@ -19,7 +19,7 @@ from .clean import (
     strip_trailing_spaces,
     words,
 )
-from .records import Page
+from terms.records import Page
 
 ARTICLE_NUMBERED = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
 ARTICLE_WORD = re.compile(

@@ -1,20 +1,19 @@
 """Shared fixtures: the real embedding model, real Chroma in temp dirs, the real CGS index."""
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from terms import offline_environment
+
+offline_environment()
 
 from ingest.embeddings import load_embedder  # noqa: E402
-from ingest.records import Page  # noqa: E402
-from ingest.settings import ROOT, Settings  # noqa: E402
+from terms.records import Page  # noqa: E402
+from terms.settings import ROOT, Settings  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 CGS_FILE = CORPUS / "cgs-20210601.fr.txt"

@@ -6,7 +6,7 @@ import pytest
 from assistant.core import Assistant
 from assistant.followup import is_follow_up, rewrite
 from assistant.lc import TermsRetriever, answer_runnable
-from ingest.errors import BadQuestion
+from terms.errors import BadQuestion
 from ingest.pipeline import run
 
 CASES = [

@@ -13,7 +13,7 @@ from ingest.clean import (
     strip_trailing_spaces,
     words,
 )
-from ingest.records import Page
+from terms.records import Page
 from ingest.structure import parse
 from tests.conftest import CGS_FILE, cgs_pages
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.records import DocumentInfo, Page
+from terms.records import DocumentInfo, Page
 from ingest.segment import sections, segment
 from ingest.structure import Outline, parse
 from tests.conftest import cgs_pages

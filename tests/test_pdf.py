@@ -11,7 +11,7 @@ import pytest
 from fpdf import FPDF
 
 from ingest.pipeline import run
-from ingest.settings import ROOT, Settings
+from terms.settings import ROOT, Settings
 from ingest.store import Index, make_client
 
 PAGE_1 = ("1. OBJET\n"

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from ingest.pipeline import corpus_state, process, run
-from ingest.settings import ROOT
+from terms.settings import ROOT
 from ingest.store import Index, make_client
 
 DATA = json.loads((Path(__file__).parent / "data" / "safety" / "crash.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import ROOT
+from terms.settings import ROOT
 
 AUDIT = ROOT / "security" / "audit.py"
 ADVISORIES = ROOT / "security" / "advisories.toml"

@@ -24,7 +24,7 @@ from fakes import obey_injections, say, start_fake_llm
 from assistant.answer import Answer
 from assistant.core import Assistant
 from assistant.llm import REWRITE_PROMPT, SYSTEM_PROMPT, echoes_prompt, locate
-from assistant.text import fold
+from terms.text import fold
 
 DATA = Path(__file__).parent / "data" / "safety"
 CASES = [json.loads(line) for line in (DATA / "hostile.jsonl").read_text(encoding="utf-8").splitlines() if line]

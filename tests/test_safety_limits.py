@@ -18,7 +18,7 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.server import make_app
-from ingest.errors import BadQuestion
+from terms.errors import BadQuestion
 from ingest.loaders import load
 from ingest.pipeline import run
 from ingest.store import Index

@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from ingest.settings import ROOT
+from terms.settings import ROOT
 
 
 def test_short_load_has_no_errors_and_busy_answers_come_fast(cgs_settings, tmp_path):

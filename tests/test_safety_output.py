@@ -40,7 +40,7 @@ LIVE_MARKUP = """() => ({
 
 @pytest.fixture(scope="module")
 def hostile_index(tmp_path_factory, embedder):
-    from ingest.settings import Settings
+    from terms.settings import Settings
 
     root = tmp_path_factory.mktemp("output")
     corpus = root / "corpus"

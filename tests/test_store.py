@@ -15,9 +15,9 @@ import httpx
 import pytest
 from filelock import FileLock
 
-from ingest.errors import IngestBusy
+from terms.errors import IngestBusy
 from ingest.pipeline import corpus_state, process, run
-from ingest.settings import ROOT
+from terms.settings import ROOT
 from ingest.store import Index, make_client
 from tests.conftest import CGS_FILE, free_port
 

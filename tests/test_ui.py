@@ -12,7 +12,7 @@ from assistant.server import make_app
 from assistant.server.audit import AuditLog
 from ingest.embeddings import load_embedder
 from ingest.pipeline import run
-from ingest.settings import ROOT
+from terms.settings import ROOT
 from tests.server_utils import running_server
 
 QUESTION = "Quel est le délai de paiement des factures ?"
@@ -115,7 +115,7 @@ def test_example_question_fills_the_box(page):
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory):
     """A server over a one-document corpus whose clause text is HTML and script."""
-    from ingest.settings import Settings
+    from terms.settings import Settings
 
     root = tmp_path_factory.mktemp("hostile")
     corpus = root / "corpus"

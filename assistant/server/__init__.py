@@ -6,19 +6,12 @@ Gradio chat mounted at "/".
 """
 from __future__ import annotations
 
-import os
+from contextlib import asynccontextmanager
 
-# Before gradio or chromadb are imported anywhere: these machines are offline.
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from terms.settings import Settings
 
-from contextlib import asynccontextmanager  # noqa: E402
-
-from ingest.settings import Settings  # noqa: E402
-
-from ..core import Assistant  # noqa: E402
-from .runtime import NotReady, Runtime  # noqa: E402
+from ..core import Assistant
+from .runtime import NotReady, Runtime
 
 __all__ = ["NotReady", "Runtime", "make_app"]
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingest.errors import IndexMissing, TermsError
+from terms.errors import IndexMissing, TermsError
 
 from ..guard import check_question
 from .runtime import NotReady, Runtime
@@ -123,7 +123,7 @@ def router(runtime: Runtime) -> APIRouter:
     def search(request: SearchRequest) -> dict:
         assistant = runtime.assistant
         query, _ = check_question(request.query, None, runtime.settings.max_question_chars, 0)
-        from ..text import detect_language
+        from terms.text import detect_language
 
         language = detect_language(query)
         hits = assistant.retrieve(query, request.k, language)

@@ -43,7 +43,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.errors import BadQuestion
+from terms.errors import BadQuestion
 
 from ..answer import Answer
 from .api import add_not_found, answer_body

@@ -7,8 +7,8 @@ import threading
 import time
 from importlib import metadata
 
-from ingest.errors import IngestBusy, TermsError
-from ingest.settings import Settings
+from terms.errors import IngestBusy, TermsError
+from terms.settings import Settings
 
 from ..core import Assistant
 from .audit import AuditLog

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ingest.errors import TermsError
+from terms.errors import TermsError
 
 from ..answer import Answer
 from . import formatting

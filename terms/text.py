@@ -98,3 +98,47 @@ def tokens(text: str, language: str = "fr") -> list[str]:
         out.append(item if item[0].isdigit() or item[:1] in "lr" and any(c.isdigit() for c in item)
                    else _stem(item, language))
     return out
+
+
+# -- sentences ----------------------------------------------------------------------------
+# A sentence ends at . ! ? ; followed by a capital, a quote or a bullet. Avoids
+# cutting "L. 441-10", "n° 2016-1691" and "H.T." followed by a number.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÀ-Ý«\"(]|\d+°)")
+# Words that a full stop follows without ending a sentence ("art. 3", "cf. infra").
+ABBREVIATIONS = frozenset({"art", "arts", "al", "p", "pp", "cf", "etc", "ex", "no", "m", "mme", "mm", "st", "vs",
+                           "eg", "ie", "env", "chap", "sect", "para", "inc", "ltd", "co"})
+
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Offsets of the sentences (and bullet items) of ``text``, shifted by ``offset``.
+
+    >>> t = "Payable à 30 jours. Voir l'article L. 441-10 du code.\\n- Repas : 15 €"
+    >>> [t[a:b] for a, b in sentence_spans(t)]
+    ['Payable à 30 jours.', "Voir l'article L. 441-10 du code.", '- Repas : 15 €']
+    """
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        cuts = [m for m in _SENTENCE_BREAK.finditer(line.group()) if not ends_with_abbreviation(line.group(), m.start() - 1)]
+        pos = 0
+        for m in cuts:
+            if m.start() > pos:
+                spans.append((start + pos, start + m.start()))
+            pos = m.end()
+        if pos < len(line.group()):
+            spans.append((start + pos, start + len(line.group())))
+    return [(a + offset, b + offset) for a, b in spans if text[a:b].strip()]
+
+
+def ends_with_abbreviation(text: str, stop: int) -> bool:
+    """Whether the full stop at ``text[stop]`` closes an abbreviation ("art.", "L.") rather
+    than a sentence: the word before it is one letter or a known abbreviation.
+
+    >>> ends_with_abbreviation("voir l'art. 3", 10), ends_with_abbreviation("fin. Le", 3)
+    (True, False)
+    """
+    if text[stop] != ".":
+        return False
+    word = re.search(r"([^\W\d_]+)$", text[:stop])
+    return bool(word) and (len(word.group(1)) == 1 or fold(word.group(1)) in ABBREVIATIONS)
