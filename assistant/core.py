@@ -5,12 +5,14 @@ import dataclasses
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from ingest.embeddings import Embedder, load_embedder
-from ingest.manifest import is_present, read_manifest
-from terms.records import DocumentInfo
+import numpy as np
+
+from ingest import Embedder, Index, is_present, load_embedder, make_client, read_manifest
+from terms.records import DocumentInfo, Passage
 from terms.settings import Settings
-from ingest.store import Index, make_client
+from terms.text import detect_language, fold
 
 from . import messages
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
@@ -18,7 +20,44 @@ from .followup import rewrite
 from .glossary import expand_english
 from .guard import check_question
 from .retrieve import Hit, HybridSearch, Snapshot
-from terms.text import detect_language, fold
+
+
+@dataclass(frozen=True)
+class Query:
+    """The question as the pipeline reads it (stage 1's output)."""
+
+    question: str  # cleaned, as asked
+    standalone: str  # a follow-up rewritten with its history; else the question
+    language: str  # "fr" | "en"
+    history: tuple[str, ...] = ()
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.standalone != self.question
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What retrieval found (stage 2's output)."""
+
+    hits: list[Hit]
+    snapshot: Snapshot
+    query_vector: np.ndarray
+    sentence_vector: np.ndarray  # ranks sentences: a follow-up's own words count too
+    k: int
+
+
+# (passage, start, end, score): a sentence in its passage's own offsets (stage 3's output).
+Picked = tuple[Passage, int, int, float]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Answer or abstain (stage 4's output)."""
+
+    answer: bool
+    confidence: float  # 0..1; 0.5 is the line
+    pointers: list[dict[str, str]]  # absent documents the question belongs to
 
 
 class Assistant:
@@ -58,7 +97,8 @@ class Assistant:
         started = time.perf_counter()
         answer = self._extractive(question, history, k)
         if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not answer.abstained:
-            answer = self.llm.answer(for_model(answer, self.search.snapshot()), self)
+            snap = self.search.snapshot()
+            answer = self.llm.answer(for_model(answer, snap), self.documents, snap.first_sentence)
         answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
@@ -68,7 +108,8 @@ class Assistant:
         started = time.perf_counter()
         base = self._extractive(question, history, k)
         if (mode or ("llm" if self.llm else "extractive")) == "llm" and self.llm and not base.abstained:
-            final = yield from self.llm.stream(for_model(base, self.search.snapshot()), self)
+            snap = self.search.snapshot()
+            final = yield from self.llm.stream(for_model(base, snap), self.documents, snap.first_sentence)
         else:
             for piece in re.findall(r"\S+\s*", base.text):
                 yield piece
@@ -92,42 +133,66 @@ class Assistant:
     def absent_documents(self) -> list[DocumentInfo]:
         return [d for d in self.documents.values() if not is_present(d, self.settings.corpus_dir)]
 
-    # -- the extractive pipeline ------------------------------------------------
+    # -- the extractive pipeline: rewrite -> retrieve -> choose -> decide -> compose --
     def _extractive(self, question: str, history: list[str] | None, k: int | None) -> Answer:
+        query = self.rewrite(question, history)
+        evidence = self.gather(query, k or self.settings.k)
+        picked = self.choose(query, evidence)
+        decision = self.decide(query, evidence, picked)
+        return self.compose(query, evidence, picked, decision)
+
+    def rewrite(self, question: str, history: list[str] | None) -> Query:
+        """Check the question, guess its language, make a follow-up standalone."""
         question, history = check_question(question, history, self.settings.max_question_chars,
                                            self.settings.max_history_turns)
         language = detect_language(question)
         standalone = self.llm.rewrite(question, history) if (self.llm and history) else rewrite(question, history)
-        k = k or self.settings.k
-        query_vector = self.query_vector(standalone, language)
-        hits = self.search.search(standalone, max(k, 5), language, query_vector=query_vector)
-        snap = self.search.snapshot()
+        return Query(question, standalone, language, tuple(history))
+
+    def gather(self, query: Query, k: int) -> Evidence:
+        """Hybrid retrieval of the standalone question; the vector that ranks sentences."""
+        query_vector = self.query_vector(query.standalone, query.language)
+        hits = self.search.search(query.standalone, max(k, 5), query.language, query_vector=query_vector)
         sentence_vector = query_vector
-        if standalone != question:
+        if query.is_follow_up:
             # A follow-up's own words say which sentence answers ("en cas de retard");
             # the borrowed topic words only said where to look.
-            own = self.query_vector(question, language)
+            own = self.query_vector(query.question, query.language)
             sentence_vector = (query_vector + own) / 2
-        picked = select_sentences(snap, hits, sentence_vector, standalone, self.settings.max_quote_sentences)
-        pointers = self._pointers(standalone)
-        confidence = self._confidence(hits, picked, language, bool(pointers))
-        if not picked or confidence < 0.5:
-            return Answer(messages.abstain(language, pointers), [], True, round(confidence, 3), language,
-                          "extractive", pointers=pointers, question=standalone, hits=hits[:k])
-        picked = self._with_precedence(picked, hits, snap, query_vector, standalone, language)
+        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k)
+
+    def choose(self, query: Query, evidence: Evidence) -> list[Picked]:
+        """The sentences that answer, best first."""
+        return select_sentences(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.standalone,
+                                self.settings.max_quote_sentences)
+
+    def decide(self, query: Query, evidence: Evidence, picked: list[Picked]) -> Decision:
+        """Answer or abstain, and the absent documents the question points to."""
+        pointers = self._pointers(query.standalone)
+        confidence = self._confidence(evidence.hits, picked, query.language, bool(pointers))
+        return Decision(bool(picked) and confidence >= 0.5, round(confidence, 3), pointers)
+
+    def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
+        """The answer text and its citations (or the abstention and its pointers)."""
+        language, hits, pointers = query.language, evidence.hits, decision.pointers
+        if not decision.answer:
+            return Answer(messages.abstain(language, pointers), [], True, decision.confidence, language,
+                          "extractive", pointers=pointers, question=query.standalone, hits=hits[:evidence.k])
+        picked = self._with_precedence(picked, hits, evidence.snapshot, evidence.query_vector, query.standalone,
+                                       language)
         quotes = merge_quotes(picked)
         citations = [citation(p, q, self.documents.get(p.doc_id)) for p, q in quotes]
         text = messages.extractive(language, [(where(p, self.documents.get(p.doc_id), language), q) for p, q in quotes],
                                    precedence=self._has_precedence(citations))
         cited = {c.passage_id for c in citations}
-        for definition in self.search.definitions_in(standalone)[:2]:
+        for definition in self.search.definitions_in(query.standalone)[:2]:
             if definition.id not in cited:
                 citations.append(citation(definition, definition.text, self.documents.get(definition.doc_id),
                                           supporting=True))
         if pointers:
             text += "\n\n" + messages.see_also(language, pointers)
-        return Answer(text, citations, False, round(confidence, 3), language, "extractive",
-                      pointers=pointers, question=standalone, hits=hits[:k])
+        return Answer(text, citations, False, decision.confidence, language, "extractive",
+                      pointers=pointers, question=query.standalone, hits=hits[:evidence.k])
 
     def threshold(self, language: str) -> float:
         return self.settings.abstain_threshold_en if language == "en" else self.settings.abstain_threshold_fr

@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from ingest.embeddings import Embedder
+from ingest import Embedder
 
 from .answer import Answer, label
 from .core import Assistant

@@ -15,7 +15,7 @@ import numpy as np
 from terms.errors import IndexMissing
 from terms.instructions import reads_as_instruction
 from terms.records import Passage, Sentence
-from ingest.store import Index
+from ingest import Index
 
 from .glossary import expand_english
 from .lexical import BM25, passage_tokens
@@ -55,6 +55,17 @@ class Snapshot:
     # Passages that read as instructions to a model: searchable, never quoted or shown to one.
     suspicious: frozenset[str] = frozenset()
     definitions: dict[str, Passage] = field(default_factory=dict)  # folded term -> passage
+
+    def first_sentence(self, p: Passage) -> str:
+        """The passage's first sentence, verbatim, from the sentences stored at ingest."""
+        ids = self.sentences_of.get(p.id)
+        if ids:
+            s = self.sentences[ids[0]]
+            text = p.text[s.start - p.start: s.end - p.start].strip()
+            if text:
+                return text
+        m = re.match(r".+?[.;:](?=\s|$)", p.text, re.S)
+        return (m.group() if m else p.text).strip()
 
 
 class HybridSearch:

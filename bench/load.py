@@ -24,72 +24,27 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = [q for q in (ROOT / "bench" / "questions.txt").read_text(encoding="utf-8").splitlines() if q.strip()]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from bench.serve import ROOT, app_server  # noqa: E402
+from evals.metrics import percentile as nearest_rank  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def app_server(env: dict[str, str], data_dir: Path | None, ready_timeout: float):
-    """``python app.py`` on a free loopback port, until /health says ready."""
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="terms-bench-"))
-    if data_dir is not None:  # a private copy: the server writes its audit log there
-        shutil.copytree(data_dir, workdir / "data", ignore=shutil.ignore_patterns("audit.sqlite3*", "ingest.lock"))
-        env = {"TERMS_DATA_DIR": str(workdir / "data"), **env}
-    log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "TERMS_RATE_LIMIT_PER_MINUTE": "0", "TERMS_LLM_BASE_URL": "", **env})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited: {(workdir / 'server.log').read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).json().get("ready"):
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not become ready in time")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
-        log.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+# Extractive answers, no per-client limit: every simulated user shares the loopback address.
+BENCH_ENV = {"TERMS_RATE_LIMIT_PER_MINUTE": "0", "TERMS_LLM_BASE_URL": ""}
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+    """Nearest-rank percentile with q in 0..100 (evals.metrics takes 0..1)."""
+    return nearest_rank(values, q / 100)
+
+QUESTIONS = [q for q in (ROOT / "bench" / "questions.txt").read_text(encoding="utf-8").splitlines() if q.strip()]
 
 
 async def one(client: httpx.AsyncClient, question: str, timeout: float) -> tuple[float, int | str]:
@@ -213,12 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         result = asyncio.run(measure(args.url.rstrip("/")))
     else:
-        with app_server({}, args.data_dir, args.ready_timeout) as url:
+        with app_server(dict(BENCH_ENV), args.data_dir, args.ready_timeout) as url:
             result = asyncio.run(measure(url))
     if args.busy:
         limit, queue = args.busy_capacity
         env = {"TERMS_CONCURRENCY_LIMIT": str(limit), "TERMS_MAX_QUEUE": str(queue)}
-        with app_server(env, args.data_dir, args.ready_timeout) as url:
+        with app_server({**BENCH_ENV, **env}, args.data_dir, args.ready_timeout) as url:
             result["busy"] = {"capacity": limit + queue, **asyncio.run(flood(url, args.busy_requests, args.timeout))}
     print(report(result, args.users))
     if args.json:

@@ -2,9 +2,9 @@
 """Validate a question-answering eval set (JSON Lines) against its source text.
 
 Usage:
-    python evals/check_set.py evals/cgs.jsonl corpus/cgs-20210601.fr.txt [options]
+    python -m evals.check_set evals/sets/cgs.test.jsonl corpus/cgs-20210601.fr.txt [options]
 
-Standard library only. Checks (errors make the exit status 1):
+Checks (errors make the exit status 1):
   * every line is a JSON object with the keys and types of docs EVAL_FORMAT
     (id, question, history, language, answerable, expect.sources/facts/forbidden);
   * ids are unique short kebab-case strings;
@@ -33,7 +33,8 @@ import collections
 import json
 import re
 import sys
-import unicodedata
+
+from terms.text import normalise
 
 REQUIRED_KEYS = {"id", "question", "language", "answerable", "expect"}
 EXPECT_KEYS = {"sources", "facts", "forbidden"}
@@ -63,13 +64,6 @@ te tes ton tu un une vos votre vous y c d j l m n s t est sont quel quelle quels
 combien comment quand quoi dont the and for with what does how can when which who are our
 is of to in it do we an be that this was plus
 """.split())
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold().replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"[^0-9a-z@]+", " ", text).strip()
 
 
 def dehyphenate(raw: str) -> str:

@@ -6,17 +6,19 @@ citations [{label, source_id, quote, ...}], passages [{rank, source_id, text, ..
 from __future__ import annotations
 
 import math
-import re
 import statistics
-import unicodedata
+
+from terms.text import normalise as _normalise
 
 
 def normalise(text: str) -> str:
-    """EVAL_FORMAT.md's normalisation: NFKD, accents removed, casefold, ’‘ as ',
-    every run of characters other than [0-9a-z@] as one space."""
-    text = text.replace("’", "'").replace("‘", "'")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-    return " " + re.sub(r"[^0-9a-z@]+", " ", text).strip() + " "
+    """EVAL_FORMAT.md's normalisation (terms.text.normalise), padded with a space each side
+    so that containment is on word boundaries.
+
+    >>> normalise("Délai d’exécution : 30 jours")
+    ' delai d execution 30 jours '
+    """
+    return f" {_normalise(text)} "
 
 
 def _contains(haystack: str, needle: str) -> bool:
@@ -46,7 +48,9 @@ def hit_at(rels: list[bool], k: int) -> float:
 
 
 def reciprocal_rank(rels: list[bool]) -> float:
-    """>>> reciprocal_rank([False, False, True])
+    """1/rank of the first right passage, 0 when none is.
+
+    >>> reciprocal_rank([False, False, True])
     0.3333333333333333
     """
     return next((1.0 / i for i, r in enumerate(rels, 1) if r), 0.0)
@@ -94,8 +98,10 @@ def forbidden_hit(result: dict, expect: dict) -> bool:
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile. >>> percentile([1, 2, 3, 4], 0.5)
-    2
+    """Nearest-rank percentile (the value below which a share q of the values lie).
+
+    >>> percentile([1, 2, 3, 4], 0.5), percentile([1, 2, 3, 4], 0.95)
+    (2, 4)
     """
     if not values:
         return 0.0

@@ -10,11 +10,9 @@ from typing import Iterator
 from tqdm import tqdm
 
 from assistant.core import Assistant
-from ingest.embeddings import load_embedder
+from ingest import is_present, load, load_embedder, read_manifest
+from ingest import run as ingest_run
 from terms.errors import DocumentError
-from ingest.loaders import load
-from ingest.manifest import is_present, read_manifest
-from ingest.pipeline import run as ingest_run
 from terms.settings import Settings
 
 from .metrics import aggregate, score_case

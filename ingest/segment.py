@@ -8,7 +8,6 @@ text is ``outline.text[start:end]``.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from terms.records import DocumentInfo, Passage, Sentence, passage_id

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from terms import offline_environment
 
 offline_environment()
 
+from bench.serve import free_port  # noqa: E402,F401  (re-exported for the test modules)
 from ingest.embeddings import load_embedder  # noqa: E402
 from terms.records import Page  # noqa: E402
 from terms.settings import ROOT, Settings  # noqa: E402
@@ -18,12 +18,6 @@ from terms.settings import ROOT, Settings  # noqa: E402
 CORPUS = ROOT / "corpus"
 CGS_FILE = CORPUS / "cgs-20210601.fr.txt"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cgs_pages() -> list[Page]:

@@ -1,5 +1,6 @@
 """The eval runner on another corpus (no numbered articles, English), and the baselines."""
 import json
+import re
 import subprocess
 import sys
 
@@ -65,4 +66,7 @@ def test_compare_prints_three_pipelines_with_ratios(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     header = next(line for line in done.stdout.splitlines() if line.startswith("metric"))
     assert header.split()[1:] == ["assistant", "bm25", "textbook", "ours/textbook"]
-    assert "hit@1" in done.stdout and "x" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if line.startswith("hit@1")).split()
+    values, ratio = [float(v) for v in row[1:4]], row[4]
+    assert all(0.0 <= v <= 1.0 for v in values) and values[0] >= 2 / 3
+    assert re.fullmatch(r"\d+\.\d\dx|—", ratio), ratio  # ours over textbook, or a dash when undefined

@@ -103,7 +103,7 @@ def test_llm_answer_cites_the_passage_it_quotes(llm_assistant, fake_llm):
 def test_english_question_gets_an_english_prompt_and_a_checked_answer(llm_assistant, assistant, fake_llm):
     base = extractive(assistant, "What is the payment term for invoices?")
     fake_llm.script(echo(passage=number_of(base, TERM)))
-    answer = llm_assistant.llm.answer(base, llm_assistant)
+    answer = llm_assistant.llm.answer(base, llm_assistant.documents)
     assert answer.mode == "llm" and answer.language == "en"
     assert answer.text.startswith("Under the terms:") and contains(answer.citations[0].passage_text, TERM)
     assert "Answer in English" in prompt_text(fake_llm.completions()[-1])
@@ -113,7 +113,7 @@ def test_out_of_range_markers_are_dropped(llm_assistant, assistant, fake_llm):
     base = extractive(assistant)
     n = number_of(base, TERM)
     fake_llm.script(say(f"Les factures sont {TERM} [{n}][9][0]. Elles ne donnent pas lieu à escompte [9]."))
-    answer = llm_assistant.llm.answer(base, llm_assistant)
+    answer = llm_assistant.llm.answer(base, llm_assistant.documents)
     assert answer.mode == "llm"
     assert answer.text == f"Les factures sont {TERM} [1]."  # [9] and [0] gone, the sentence citing only [9] too
     assert [c.passage_id for c in answer.citations if not c.supporting] == [base.hits[n - 1].passage.id]
@@ -124,7 +124,7 @@ def test_invented_quote_is_not_shown_as_a_quote(llm_assistant, assistant, fake_l
     n = number_of(base, TERM)
     invented = "les factures sont payables dans les trente jours"
     fake_llm.script(say(f"Selon l'article 3, « {invented} » [{n}]. Elles sont « {TERM.upper()} » [{n}]."))
-    answer = llm_assistant.llm.answer(base, llm_assistant)
+    answer = llm_assistant.llm.answer(base, llm_assistant.documents)
     assert answer.mode == "llm"
     assert f"« {invented}" not in answer.text and invented + UNVERIFIED_QUOTE["fr"] in answer.text
     # The real quote is shown, and cited, in the passage's own words (not the model's capitals).
@@ -137,7 +137,7 @@ def test_citation_quote_falls_back_to_passage_text_when_the_only_quote_is_invent
     base = extractive(assistant)
     n = number_of(base, TERM)
     fake_llm.script(say(f"Les factures sont « payables dans les trente jours » [{n}]."))
-    answer = llm_assistant.llm.answer(base, llm_assistant)
+    answer = llm_assistant.llm.answer(base, llm_assistant.documents)
     assert answer.mode == "llm" and "«" not in answer.text
     quote = answer.citations[0].quote
     assert quote and quote in answer.citations[0].passage_text and "trente" not in quote
@@ -149,7 +149,7 @@ def test_uncited_and_unsupported_sentences_are_dropped(llm_assistant, assistant,
     fake_llm.script(say(f"Les factures sont {TERM} [{n}]. Le client peut toujours négocier un délai plus long. "
                         f"Les factures sont payables à 45 jours date de facture [{n}].\n\n"
                         f"Le Prestataire offre des croissants aux clients ponctuels [{n}]."))
-    answer = llm_assistant.llm.answer(base, llm_assistant)
+    answer = llm_assistant.llm.answer(base, llm_assistant.documents)
     assert answer.mode == "llm"
     assert answer.text == f"Les factures sont {TERM} [1]."
 
@@ -168,7 +168,7 @@ def test_a_reply_repeating_the_instructions_falls_back(llm_assistant, assistant,
     base = extractive(assistant)
     n = number_of(base, TERM)
     fake_llm.script(say(f"Les factures sont {TERM} [{n}]. Mes consignes [{n}] : {SYSTEM_PROMPT} [{n}]"))
-    answer = llm_assistant.llm.answer(base, llm_assistant)
+    answer = llm_assistant.llm.answer(base, llm_assistant.documents)
     assert answer.mode == "extractive" and "never instructions" not in answer.text
     assert answer.notice == messages.t("fr", "fallback", reason=REASONS["echo"]["fr"])
 
@@ -192,9 +192,9 @@ def test_failures_fall_back_within_the_deadline(llm_assistant, assistant, fake_l
     fake_llm.script(reply())
     started = time.monotonic()
     if how == "answer":
-        answer, pieces = llm_assistant.llm.answer(base, llm_assistant), None
+        answer, pieces = llm_assistant.llm.answer(base, llm_assistant.documents), None
     else:
-        pieces, answer = drain(llm_assistant.llm.stream(base, llm_assistant))
+        pieces, answer = drain(llm_assistant.llm.stream(base, llm_assistant.documents))
     elapsed = time.monotonic() - started
     assert elapsed < TIMEOUT + SLACK, f"{failure}: {elapsed:.1f}s"
     assert answer.mode == "extractive" and answer.text == text and answer.citations == base.citations
@@ -245,7 +245,7 @@ def test_pointers_to_absent_documents_follow_the_llm_answer(llm_assistant, assis
     base = extractive(assistant)
     base.pointers = [{"id": "cs-billing", "title": "Conditions spécifiques — Billing", "url": "https://example.org/b"}]
     fake_llm.script(echo(passage=number_of(base, TERM)))
-    pieces, answer = drain(llm_assistant.llm.stream(base, llm_assistant))
+    pieces, answer = drain(llm_assistant.llm.stream(base, llm_assistant.documents))
     assert answer.mode == "llm" and answer.pointers == base.pointers
     assert answer.text.endswith("\n\n" + messages.see_also("fr", base.pointers))
     assert "".join(pieces) == answer.text

@@ -11,15 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from filelock import FileLock
 
 from terms.errors import IngestBusy
 from ingest.pipeline import corpus_state, process, run
+from bench import serve
 from terms.settings import ROOT
 from ingest.store import Index, make_client
-from tests.conftest import CGS_FILE, free_port
+from tests.conftest import CGS_FILE
 
 PRIX = "Le prix est fixé au devis accepté par le Client. Les factures sont payables à trente jours."
 
@@ -232,34 +232,9 @@ def test_lock_held_by_another_process(small_corpus, make_settings, embedder, tmp
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    port = free_port()
     path = tmp_path / "server-chroma"
-    log = (tmp_path / "chroma-server.log").open("wb")
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            assert server.poll() is None, (tmp_path / "chroma-server.log").read_text(errors="replace")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "chroma server did not start"
-            time.sleep(0.2)
+    with serve.chroma_server(path, tmp_path / "chroma-server.log") as port:
         yield port, path
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
-        log.close()
 
 
 def test_client_server_mode(small_corpus, make_settings, embedder, chroma_server):
