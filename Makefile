@@ -38,5 +38,8 @@ ingest: $(STAMP)
 eval: $(STAMP)
 	$(PY) -m evals run --set evals/cgs.jsonl --out evals/runs/cgs.json
 
+bench: $(DEVSTAMP)
+	$(PY) bench/load.py
+
 compare: $(DEVSTAMP)
 	$(PY) -m evals compare --set evals/cgs.jsonl

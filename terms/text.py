@@ -79,7 +79,7 @@ def tokens(text: str, language: str = "fr") -> list[str]:
     """Index terms of a text: references kept whole, elisions cut, stop words dropped, stemmed.
 
     >>> tokens("Les pénalités de l'article L. 441-10 du code")
-    ['penal', 'articl', 'l441-10', 'cod']
+    ['penalit', 'articl', 'l441-10', 'cod']
     """
     folded = _ELISION.sub(" ", fold(text))
     out: list[str] = []
