@@ -12,14 +12,17 @@ import numpy as np
 from ingest import Embedder, Index, is_present, load_embedder, make_client, read_manifest
 from terms.records import DocumentInfo, Passage
 from terms.settings import Settings
-from terms.text import detect_language, fold
+from terms.text import detect_language, fold, tokens
 
 from . import messages
+from .channels import load_use
+from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
+from .asks import FIGURES, asks
 from .followup import rewrite
-from .glossary import expand_english
 from .guard import check_question
 from .retrieve import Hit, HybridSearch, Snapshot
+from .vocabulary import expand
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Evidence:
     query_vector: np.ndarray
     sentence_vector: np.ndarray  # ranks sentences: a follow-up's own words count too
     k: int
+    firsts: dict[str, str | None] = dataclasses.field(default_factory=dict)  # channel -> its first passage
 
 
 # (passage, start, end, score): a sentence in its passage's own offsets (stage 3's output).
@@ -58,6 +62,9 @@ class Decision:
     answer: bool
     confidence: float  # 0..1; 0.5 is the line
     pointers: list[dict[str, str]]  # absent documents the question belongs to
+    # Why not: "" (it answers), "no_evidence", or "not_given" (the terms touch the topic
+    # but do not state the figure asked for).
+    reason: str = ""
 
 
 class Assistant:
@@ -71,7 +78,8 @@ class Assistant:
     def __init__(self, settings: Settings, index: Index, llm=None) -> None:
         self.settings = settings
         self.index = index
-        self.search = HybridSearch(index)
+        use = load_use() if settings.second_channel == "use" else None
+        self.search = HybridSearch(index, use, settings.data_dir / "channels")
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
 
@@ -122,10 +130,10 @@ class Assistant:
         return self.search.search(query, k or self.settings.k, language)
 
     def query_vector(self, question: str, language: str):
-        """The question's embedding; an English question also carries the French words
-        of the bilingual vocabulary, which pulls it towards the French clauses."""
+        """The question's embedding; an English question also carries the French words the
+        vocabulary gives for its words, which pulls it towards the French clauses."""
         if language == "en":
-            extra = expand_english(question)
+            extra = expand(question, language)
             if extra:
                 question = f"{question} ({extra})"
         return self.embedder.embed_queries([question])[0]
@@ -152,31 +160,64 @@ class Assistant:
     def gather(self, query: Query, k: int) -> Evidence:
         """Hybrid retrieval of the standalone question; the vector that ranks sentences."""
         query_vector = self.query_vector(query.standalone, query.language)
-        hits = self.search.search(query.standalone, max(k, 5), query.language, query_vector=query_vector)
+        found = self.search.retrieve(query.standalone, max(k, 5), query.language, query_vector=query_vector)
+        hits = found.hits
         sentence_vector = query_vector
         if query.is_follow_up:
             # A follow-up's own words say which sentence answers ("en cas de retard");
             # the borrowed topic words only said where to look.
             own = self.query_vector(query.question, query.language)
             sentence_vector = (query_vector + own) / 2
-        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k)
+        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k, found.firsts)
 
     def choose(self, query: Query, evidence: Evidence) -> list[Picked]:
-        """The sentences that answer, best first."""
+        """The sentences that answer, best first: similar to the question, and carrying
+        the kind of fact it asks for (a duration, an amount, a permission…)."""
         return select_sentences(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.standalone,
-                                self.settings.max_quote_sentences)
+                                self.settings.max_quote_sentences, asked=asks(query.question))
 
     def decide(self, query: Query, evidence: Evidence, picked: list[Picked]) -> Decision:
-        """Answer or abstain, and the absent documents the question points to."""
+        """Answer or abstain (see ``decide``), and the absent documents the question points to.
+
+        A topic of an absent document adds a pointer; it never overrides a clause that answers.
+        """
         pointers = self._pointers(query.standalone)
-        confidence = self._confidence(evidence.hits, picked, query.language, bool(pointers))
-        return Decision(bool(picked) and confidence >= 0.5, round(confidence, 3), pointers)
+        if not picked:
+            return Decision(False, 0.0, pointers, "no_evidence")
+        s = self.signals(query, evidence, picked)
+        p = answerability.probability(s)
+        # 0.5 is the line, wherever the fitted threshold sits.
+        line = answerability.threshold()
+        confidence = 0.5 + (p - line) / (2 * (1 - line)) if p >= line else 0.5 * p / line
+        if p >= line:
+            return Decision(True, round(confidence, 3), pointers)
+        return Decision(False, round(confidence, 3), pointers, "not_given" if s.figure_missing else "no_evidence")
+
+    def signals(self, query: Query, evidence: Evidence, picked: list[Picked]) -> answerability.Signals:
+        """The answerability signals of one question (``assistant.decide``)."""
+        english = query.language == "en"
+        wanted = tokens(query.standalone, "fr")
+        extra = expand(query.standalone, query.language)
+        if english:  # English words never occur in French text: their renderings do
+            wanted = tokens(extra, "fr")
+        elif extra:
+            wanted = wanted + tokens(extra, "fr")
+        return answerability.signals(wanted, asks(query.question), evidence.hits, max(x[3] for x in picked),
+                                     self.threshold(query.language), english, list(evidence.firsts.values()))
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""
         language, hits, pointers = query.language, evidence.hits, decision.pointers
         if not decision.answer:
-            return Answer(messages.abstain(language, pointers), [], True, decision.confidence, language,
+            lead, context = "", []
+            if decision.reason == "not_given" and picked:
+                # The nearest clause, shown as context, not as the answer.
+                p, a, b, _ = picked[0]
+                doc = self.documents.get(p.doc_id)
+                figure = next((f for f in FIGURES if f in asks(query.question)), "amount")
+                lead = messages.not_given(language, figure, where(p, doc, language))
+                context = [citation(p, p.text[a:b], doc, supporting=True)]
+            return Answer(messages.abstain(language, pointers, lead), context, True, decision.confidence, language,
                           "extractive", pointers=pointers, question=query.standalone, hits=hits[:evidence.k])
         picked = self._with_precedence(picked, hits, evidence.snapshot, evidence.query_vector, query.standalone,
                                        language)

@@ -5,6 +5,8 @@ TEXT = {
     "fr": {
         "lead": "Selon {where} : « {quote} »",
         "abstain": "Les conditions générales (CGS) ne répondent pas à cette question.",
+        "not_given": "Les CGS ne fixent pas {what} ; la clause la plus proche est {where}, citée ci-dessous "
+                     "pour contexte (elle ne répond pas à la question).",
         "pointer": "Cette question relève de « {title} », document non disponible ici : {url}",
         "precedence": "En cas de contradiction, les Conditions spécifiques prévalent sur les CGS (préambule des CGS).",
         "fallback": "Le modèle de langage n'a pas répondu ({reason}) : voici la réponse extractive.",
@@ -13,6 +15,8 @@ TEXT = {
     "en": {
         "lead": "Under {where}: « {quote} »",
         "abstain": "The general terms (CGS) do not answer this question.",
+        "not_given": "The CGS do not set {what}; the nearest clause is {where}, shown below as context "
+                     "(it does not answer the question).",
         "pointer": "This question belongs to “{title}”, a document not available here: {url}",
         "precedence": "Where they conflict, the specific conditions prevail over the CGS (CGS preamble).",
         "fallback": "The language model did not answer ({reason}): here is the extractive answer.",
@@ -33,8 +37,25 @@ def extractive(language: str, quotes: list[tuple[str, str]], precedence: bool = 
     return "\n\n".join(lines)
 
 
-def abstain(language: str, pointers: list[dict[str, str]]) -> str:
-    lines = [t(language, "abstain")]
+# What a figure question asked for, as "the CGS do not set …" names it.
+FIGURE_NAMES = {
+    "fr": {"amount": "ce montant", "percentage": "ce taux", "duration": "ce délai", "date": "cette date"},
+    "en": {"amount": "this amount", "percentage": "this rate", "duration": "this period", "date": "this date"},
+}
+
+
+def not_given(language: str, figure: str, where: str) -> str:
+    """The terms touch the topic but do not give the figure asked for.
+
+    >>> not_given("fr", "amount", "l'article 3 (Règlement) des CGS")[:34]
+    'Les CGS ne fixent pas ce montant ;'
+    """
+    names = FIGURE_NAMES.get(language, FIGURE_NAMES["fr"])
+    return t(language, "not_given", what=names.get(figure, names["amount"]), where=where)
+
+
+def abstain(language: str, pointers: list[dict[str, str]], lead: str = "") -> str:
+    lines = [lead or t(language, "abstain")]
     lines += [t(language, "pointer", title=p["title"], url=p["url"]) for p in pointers]
     return "\n\n".join(lines)
 

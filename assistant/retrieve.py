@@ -9,25 +9,29 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from ingest import Index
 from terms.errors import IndexMissing
 from terms.instructions import reads_as_instruction
 from terms.records import Passage, Sentence
-from ingest import Index
-
-from .glossary import expand_english
-from .lexical import BM25, passage_tokens
 from terms.text import fold, tokens
+
+from .channels import UseEncoder, passage_vectors
+from .lexical import BM25, passage_tokens
+from .vocabulary import expand
 
 RRF_K = 60
 CANDIDATES = 30
-# English questions search lexically through the glossary, at a lower weight. Measured
+# English questions search lexically through the vocabulary, at a lower weight. Measured
 # on the English cases of the CGS eval set (hit@5 / MRR): weight 0 -> 0.864 / 0.790,
 # 0.25 -> 0.901 / 0.797, 0.5 -> 0.926 / 0.809, 1.0 -> 0.914 / 0.810.
 LEXICAL_WEIGHT = {"fr": 1.0, "en": 0.5}
 SENTENCE_WEIGHT = 1.0  # measured on the CGS eval set: 0 -> hit@1 0.66, 0.5 -> 0.71, 1 -> 0.72, 2 -> 0.70
+# The second dense channel (USE), per question language.
+USE_WEIGHT = {"fr": 0.5, "en": 1.0}
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class Hit:
     dense: float  # cosine similarity with the question
     lexical: float  # BM25
     rank: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]
+    firsts: dict[str, str | None]  # channel -> the passage it ranked first (None: it found nothing)
 
 
 @dataclass
@@ -55,6 +65,7 @@ class Snapshot:
     # Passages that read as instructions to a model: searchable, never quoted or shown to one.
     suspicious: frozenset[str] = frozenset()
     definitions: dict[str, Passage] = field(default_factory=dict)  # folded term -> passage
+    use_vectors: np.ndarray | None = None  # the second dense channel's passage vectors, in passage order
 
     def first_sentence(self, p: Passage) -> str:
         """The passage's first sentence, verbatim, from the sentences stored at ingest."""
@@ -71,8 +82,10 @@ class Snapshot:
 class HybridSearch:
     """Search the active generation of an index; reloads when the generation switches."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, use: UseEncoder | None = None, cache_dir: Path | None = None) -> None:
         self.index = index
+        self.use = use
+        self.cache_dir = cache_dir
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -108,11 +121,18 @@ class HybridSearch:
             texts=self.index.documents(generation), definitions=definitions,
             sentence_terms=[frozenset(tokens(s.text)) for s in sentences],
             suspicious=frozenset(p.id for p in passages if reads_as_instruction(p.text)),
+            use_vectors=(passage_vectors(self.use, passages, self.cache_dir / f"use-{generation}.npz"
+                                         if self.cache_dir else None) if self.use else None),
         )
 
     def search(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
                lexical_query: str | None = None) -> list[Hit]:
         """The k best passages for a query, with their scores, best first."""
+        return self.retrieve(query, k, language, query_vector, lexical_query).hits
+
+    def retrieve(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
+                 lexical_query: str | None = None) -> Retrieval:
+        """The k best passages, and what each retrieval channel put first."""
         snap = self.snapshot()
         if query_vector is None:
             query_vector = self.index.embedder.embed_queries([query])[0]
@@ -121,10 +141,8 @@ class HybridSearch:
         dense_score = dict(dense)
 
         lexical_text = lexical_query if lexical_query is not None else query
-        if language == "en":
-            lexical_terms = tokens(expand_english(lexical_text), "fr") + tokens(lexical_text, "fr")
-        else:
-            lexical_terms = tokens(lexical_text, "fr")
+        # The question's words and, in the terms' words, what the vocabulary knows of them.
+        lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language), "fr")
         bm = snap.bm25.scores(lexical_terms)
         ranked = sorted((i for i, s in enumerate(bm) if s > 0), key=lambda i: -bm[i])[:CANDIDATES]
         lexical_rank = {snap.passages[i].id: r for r, i in enumerate(ranked, 1)}
@@ -142,8 +160,15 @@ class HybridSearch:
                     best[pid] = float(sims[i])
             sentence_rank = {pid: r for r, pid in enumerate(list(best)[:CANDIDATES], 1)}
 
+        use_rank: dict[str, int] = {}
+        if self.use is not None and snap.use_vectors is not None and len(snap.passages):
+            sims = snap.use_vectors @ self.use.encode([query])[0]
+            use_rank = {snap.passages[i].id: r for r, i in enumerate(np.argsort(-sims)[:CANDIDATES], 1)}
+
         weight = LEXICAL_WEIGHT.get(language, 1.0)
         fused: dict[str, float] = {}
+        for pid, r in use_rank.items():
+            fused[pid] = fused.get(pid, 0.0) + USE_WEIGHT.get(language, 1.0) / (RRF_K + r)
         for pid, r in dense_rank.items():
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r)
         for pid, r in sentence_rank.items():
@@ -155,8 +180,14 @@ class HybridSearch:
         if missing:  # lexical-only hits still get a true cosine, for abstention and display
             vecs = self._passage_vectors(snap, missing)
             dense_score.update({pid: float(v @ query_vector) for pid, v in zip(missing, vecs)})
-        return [Hit(snap.by_id[pid], fused[pid], dense_score.get(pid, 0.0), lexical_score.get(pid, 0.0), r)
+        hits = [Hit(snap.by_id[pid], fused[pid], dense_score.get(pid, 0.0), lexical_score.get(pid, 0.0), r)
                 for r, pid in enumerate(best, 1)]
+        firsts = {name: min(ranks, key=ranks.get) if ranks else None
+                  for name, ranks in (("dense", dense_rank), ("sentence", sentence_rank), ("lexical", lexical_rank),
+                                      ("use", use_rank))}
+        if not use_rank:
+            firsts.pop("use")
+        return Retrieval(hits, firsts)
 
     def _passage_vectors(self, snap: Snapshot, ids: list[str]) -> list[np.ndarray]:
         got = self.index.collection(snap.generation, "p").get(ids=ids, include=["embeddings"])

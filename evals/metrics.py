@@ -80,6 +80,17 @@ def citation_correct(result: dict, expect: dict) -> float:
     return 0.0
 
 
+def quote_correct(result: dict, expect: dict) -> float:
+    """1.0 when a quote of the answer itself holds a source snippet: the answer quotes the
+    sentence that answers, not only a sentence of the right passage."""
+    for c in result.get("citations", []):
+        if c.get("supporting"):
+            continue
+        if any(_contains(c.get("quote", ""), s) for s in expect.get("sources") or []):
+            return 1.0
+    return 0.0
+
+
 def answer_text(result: dict) -> str:
     return result.get("answer", "") + " " + " ".join(c.get("quote", "") for c in result.get("citations", []))
 
@@ -120,6 +131,8 @@ def score_case(case: dict, result: dict) -> dict:
                     "mrr": reciprocal_rank(rels), "ndcg@10": ndcg_at(rels, 10)})
         if not out["abstained"]:
             out["citation_accuracy"] = citation_correct(result, expect)
+        if expect.get("sources"):  # an abstention quotes nothing
+            out["quote_accuracy"] = 0.0 if out["abstained"] else quote_correct(result, expect)
     if out["answerable"]:
         recall = fact_recall(result, expect)
         if recall is not None:
@@ -131,7 +144,8 @@ def aggregate(scores: list[dict]) -> dict:
     """Mean of each metric over the cases that have it, abstention precision/recall,
     forbidden hits and latency percentiles."""
     summary: dict = {"cases": len(scores)}
-    for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "fact_recall"):
+    for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "quote_accuracy",
+                "fact_recall"):
         values = [s[key] for s in scores if key in s]
         summary[key] = round(statistics.fmean(values), 4) if values else None
     abstained = [s for s in scores if s["abstained"]]

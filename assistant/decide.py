@@ -1,0 +1,107 @@
+"""Answer or abstain, from several signals rather than one similarity threshold.
+
+Each signal is cheap and says something the others don't:
+
+- ``evidence``: how similar the best passage and the best sentence are to the question
+  (e5 cosines sit in a narrow band: about 0.78 for unrelated text, 0.90 for the clause
+  that answers), relative to the language's usual level;
+- ``coverage``: the share of the question's content words (or, for an English question,
+  of their French renderings) that the best passages contain;
+- ``margin``: how far the first passage stands above the next ones;
+- ``agreement``: whether the retrieval channels (dense, lexical, sentence, USE) put the
+  same passage first;
+- ``figure_missing``: the question asks for a figure (a duration, an amount, a rate, a
+  date) and none of the best passages states one: the terms touch the topic but do not
+  give what is asked.
+
+They are combined by a logistic model whose weights were fitted on the dev splits of the
+eval sets (``evals/fit_answerability.py``; the weights and the fit's report are in
+``answerability.json``), never on the test splits.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from terms.text import tokens
+
+from .asks import FIGURES, asks, states
+from .retrieve import Hit
+
+MODEL = Path(__file__).with_name("answerability.json")
+FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "margin", "agreement", "figure_missing",
+            "english")
+
+
+@dataclass(frozen=True)
+class Signals:
+    evidence: float
+    best_dense: float
+    best_sentence: float
+    coverage: float
+    margin: float
+    agreement: float
+    figure_missing: float
+    english: float
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FEATURES]
+
+
+def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], best_sentence: float,
+            level: float, english: bool, channel_tops: list[str | None]) -> Signals:
+    """The signals of one question (see the module docstring).
+
+    ``question_terms``: the question's content terms in the documents' analysis (French
+    stems; for an English question, the stems of its French renderings); ``level``: the
+    language's usual evidence level; ``channel_tops``: the first passage id of each
+    retrieval channel (None where a channel found nothing).
+    """
+    if not hits:
+        return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0 if asked & set(FIGURES) else 0.0, float(english))
+    best_dense = max(h.dense for h in hits[:3])
+    top = hits[:3]
+    have = set()
+    for h in top:
+        have.update(tokens(h.passage.text))
+        have.update(tokens(h.passage.context))
+    wanted = set(question_terms)
+    coverage = len(wanted & have) / len(wanted) if wanted else 0.0
+    scores = [h.score for h in hits]
+    margin = (scores[0] - scores[1]) / scores[0] if len(scores) > 1 and scores[0] > 0 else 1.0
+    tops = [t for t in channel_tops if t is not None]
+    agreement = sum(t == hits[0].passage.id for t in tops) / len(tops) if tops else 0.0
+    figures = asked & set(FIGURES)
+    stated = set()
+    for h in top:
+        stated |= states(h.passage.text)
+    figure_missing = 1.0 if figures and not (figures & stated) else 0.0
+    evidence = 0.5 * best_dense + 0.5 * best_sentence - level
+    return Signals(evidence, best_dense, best_sentence, coverage, margin, agreement, figure_missing, float(english))
+
+
+@lru_cache(maxsize=1)
+def model() -> dict:
+    """The fitted weights (``{"weights": {feature: w}, "bias": b, "threshold": t, ...}``)."""
+    return json.loads(MODEL.read_text(encoding="utf-8"))
+
+
+def probability(s: Signals) -> float:
+    """The fitted model's probability that the terms answer the question.
+
+    >>> probability(Signals(0.05, 0.9, 0.9, 1.0, 0.3, 1.0, 0.0, 0.0)) > 0.5
+    True
+    """
+    m = model()
+    z = m["bias"] + sum(m["weights"].get(name, 0.0) * value for name, value in zip(FEATURES, s.vector()))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def threshold() -> float:
+    return float(model()["threshold"])
+
+
+__all__ = ["FEATURES", "Signals", "asks", "probability", "signals", "threshold"]

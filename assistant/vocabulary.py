@@ -1,0 +1,108 @@
+"""The words a question uses, in the words the terms use.
+
+Sales staff write "propale", "boîte", "virer le client"; support agents write "quotation",
+"head office", "late payment"; the terms say "proposition commerciale", "société",
+"résiliation", "devis", "siège social", "règlement hors délai". Two general vocabularies
+(``vocabulary/en_fr.tsv``: English legal and business terms; ``vocabulary/fr_colloquial.tsv``:
+French business slang, abbreviations and common misspellings) map one to the other. They
+were written from general legal and commercial vocabulary, not from any question set,
+so they can be judged on questions they were not built from.
+
+A term matches on word boundaries of the folded question; a term ending in ``*`` matches
+the start of a word ("terminat*" matches "terminated").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from terms.text import fold
+
+FOLDER = Path(__file__).with_name("vocabulary")
+FILES = {"en": "en_fr.tsv", "fr": "fr_colloquial.tsv"}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    pattern: re.Pattern | None
+    expansions: dict[str, str]  # folded term (without its "*") -> the terms' words
+    prefixes: tuple[str, ...]  # folded prefix terms, longest first
+
+    def expand(self, text: str) -> str:
+        """The terms' words for the words of ``text`` that the vocabulary knows, in order,
+        each once ("" when none)."""
+        if self.pattern is None:
+            return ""
+        out: list[str] = []
+        for m in self.pattern.finditer(_padded(text)):
+            key = m.group(1).strip()
+            words = self.expansions.get(key)
+            if words is None:
+                words = next((self.expansions[p] for p in self.prefixes if key.startswith(p)), None)
+            if words and words not in out:
+                out.append(words)
+        return " ".join(out)
+
+
+def _padded(text: str) -> str:
+    """Folded words between single spaces; a full stop is kept only inside a word ("excl.
+    tax", "net 30." -> "net 30")."""
+    kept = re.sub(r"[^0-9a-z@&%€'+.-]+", " ", fold(text)).replace("'", " ")
+    return " " + " ".join(re.sub(r"\.+(?= |$)", " ", kept).split()) + " "
+
+
+def parse(lines: list[str]) -> dict[str, str]:
+    """``TERM<TAB>word | word`` lines (``#`` comments) as {term: "word word"}.
+
+    >>> parse(["# c", "head office\\tsiège social | siège", "terminat*\\trésiliation"])
+    {'head office': 'siège social siège', 'terminat*': 'résiliation'}
+    """
+    out: dict[str, str] = {}
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
+            continue
+        term, words = line.split("\t", 1)
+        term = " ".join(fold(term).replace("'", " ").split())
+        words = " ".join(w.strip() for w in words.split("|") if w.strip())
+        if term and words:
+            out[term] = words
+    return out
+
+
+def build(entries: dict[str, str]) -> Vocabulary:
+    """The vocabulary of ``entries``; the longest term wins where several start at a word.
+
+    >>> build({"head office": "siège social", "terminat*": "résiliation"}).expand("Terminated? Head office.")
+    'résiliation siège social'
+    """
+    if not entries:
+        return Vocabulary(None, {}, ())
+    exact = {t: w for t, w in entries.items() if not t.endswith("*")}
+    prefixes = {t[:-1]: w for t, w in entries.items() if t.endswith("*")}
+    alternatives = [re.escape(t) for t in sorted(exact, key=len, reverse=True)]
+    alternatives += [re.escape(p) + r"[0-9a-z]*" for p in sorted(prefixes, key=len, reverse=True)]
+    # Look-arounds keep matches on word boundaries of the padded text without consuming
+    # the spaces, so that neighbouring terms are both found.
+    pattern = re.compile(r"(?<= )(" + "|".join(alternatives) + r")(?= )")
+    return Vocabulary(pattern, {**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=None)
+def vocabulary(language: str) -> Vocabulary:
+    """The vocabulary for questions in ``language`` (English questions also use slang rarely,
+    French questions use anglicisms often: French gets both)."""
+    names = [FILES["en"]] if language == "en" else [FILES["fr"], FILES["en"]]
+    entries: dict[str, str] = {}
+    for name in names:
+        path = FOLDER / name
+        if path.exists():
+            for term, words in parse(path.read_text(encoding="utf-8").splitlines()).items():
+                entries.setdefault(term, words)
+    return build(entries)
+
+
+def expand(text: str, language: str) -> str:
+    """The terms' words for a question's words ("" when it needs none)."""
+    return vocabulary(language).expand(text)

@@ -1,0 +1,145 @@
+"""Fit the answerability model on the dev splits: ``python -m evals.fit_answerability``.
+
+Runs the assistant's first stages (rewrite, retrieve, choose) on every case of the dev
+sets, computes the signals of ``assistant.decide`` for each, and fits a logistic
+regression (L2, numpy; features standardised, weights given back on the raw scale) that
+predicts ``answerable``. The line is chosen on out-of-fold predictions (5-fold cross-
+validation): the highest share of unanswerable questions abstained on while at most
+``--max-false-abstention`` of answerable ones are. Writes ``assistant/answerability.json``
+(weights, bias, line, and the fit's report) and ``evals/runs/answerability-dev.csv`` (the
+signals of every dev case, so the fit can be redone or inspected without the model).
+
+Only dev splits are read: the test splits are for reporting.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+
+from terms import Settings, offline_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SETS = [ROOT / "evals" / "sets" / "cgs.dev.jsonl", ROOT / "evals" / "sets" / "scenarios.dev.jsonl"]
+OUT = ROOT / "assistant" / "answerability.json"
+TABLE = ROOT / "evals" / "runs" / "answerability-dev.csv"
+
+
+def collect(sets: list[Path]) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """(cases, signals matrix, labels) over the dev sets."""
+    from assistant.decide import FEATURES
+
+    from .runner import assistant_for, read_set
+
+    cases = [c for path in sets for c in read_set(path)]
+    rows, labels = [], []
+    with assistant_for(Settings(), None) as (assistant, _):
+        for case in cases:
+            query = assistant.rewrite(case["question"], case.get("history") or [])
+            evidence = assistant.gather(query, assistant.settings.k)
+            picked = assistant.choose(query, evidence)
+            if picked:
+                vector = assistant.signals(query, evidence, picked).vector()
+            else:
+                vector = [-1.0] + [0.0] * (len(FEATURES) - 1)
+            rows.append(vector)
+            labels.append(1.0 if case.get("answerable", True) else 0.0)
+    return cases, np.asarray(rows, dtype=float), np.asarray(labels)
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 4000, rate: float = 0.1
+        ) -> tuple[np.ndarray, float]:
+    """Logistic regression by gradient descent on standardised features; raw-scale weights.
+
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 0.0, 1.0, 1.0])
+    >>> w, b = fit(x, y, l2=0.01)
+    >>> bool(w[0] > 0) and bool(predict(x, w, b)[3] > 0.5 > predict(x, w, b)[0])
+    True
+    """
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std == 0] = 1.0
+    z = (x - mean) / std
+    w, b = np.zeros(z.shape[1]), 0.0
+    positive = y.mean() if len(y) else 0.5
+    weight = np.where(y == 1, 0.5 / max(positive, 1e-9), 0.5 / max(1 - positive, 1e-9))  # balanced classes
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        g = (p - y) * weight
+        w -= rate * (z.T @ g / len(y) + l2 * w / len(y))
+        b -= rate * g.mean()
+    return w / std, float(b - (w / std) @ mean)
+
+
+def predict(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    return 1 / (1 + np.exp(-(x @ w + b)))
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 7, l2: float = 1.0) -> np.ndarray:
+    order = list(range(len(y)))
+    random.Random(seed).shuffle(order)
+    p = np.zeros(len(y))
+    for k in range(folds):
+        held = order[k::folds]
+        kept = [i for i in order if i not in set(held)]
+        w, b = fit(x[kept], y[kept], l2)
+        p[held] = predict(x[held], w, b)
+    return p
+
+
+def choose_line(p: np.ndarray, y: np.ndarray, max_false: float) -> float:
+    """The line that abstains on the most unanswerable questions while abstaining on at
+    most ``max_false`` of the answerable ones (ties: the lowest such line)."""
+    best, best_recall = 0.5, -1.0
+    for line in sorted(set(np.round(p, 4).tolist()) | {0.5}):
+        false = float(np.mean(p[y == 1] < line)) if (y == 1).any() else 0.0
+        recall = float(np.mean(p[y == 0] < line)) if (y == 0).any() else 0.0
+        if false <= max_false and recall > best_recall:
+            best, best_recall = line, recall
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    from assistant.decide import FEATURES
+
+    parser = argparse.ArgumentParser(prog="python -m evals.fit_answerability", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--max-false-abstention", type=float, default=0.02)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--from-table", action="store_true", help="refit from the saved signals, without the model")
+    args = parser.parse_args(argv)
+    if args.from_table:
+        with TABLE.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        x = np.asarray([[float(r[name]) for name in FEATURES] for r in rows])
+        y = np.asarray([float(r["answerable"]) for r in rows])
+    else:
+        cases, x, y = collect(DEV_SETS)
+        TABLE.parent.mkdir(parents=True, exist_ok=True)
+        with TABLE.open("w", encoding="utf-8", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["id", *FEATURES, "answerable"])
+            for case, row, label in zip(cases, x, y):
+                out.writerow([case["id"], *[f"{v:.5f}" for v in row], int(label)])
+    p = out_of_fold(x, y, l2=args.l2)
+    line = choose_line(p, y, args.max_false_abstention)
+    w, b = fit(x, y, args.l2)
+    report = {
+        "cases": int(len(y)), "unanswerable": int((y == 0).sum()),
+        "cv_false_abstention": round(float(np.mean(p[y == 1] < line)), 4),
+        "cv_abstention_recall": round(float(np.mean(p[y == 0] < line)), 4),
+    }
+    OUT.write_text(json.dumps({
+        "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w)}, "bias": round(b, 6),
+        "threshold": round(line, 4), "fitted_on": [str(p.relative_to(ROOT)) for p in DEV_SETS],
+        "report": report}, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report))
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
