@@ -11,6 +11,7 @@ from terms.text import fold, tokens
 
 from .asks import FIGURES, carries, states
 from .retrieve import Hit, Snapshot
+from .vocabulary import expand
 
 FIGURE_KINDS = frozenset(FIGURES)
 
@@ -89,12 +90,19 @@ def where(p: Passage, doc: DocumentInfo | None, language: str) -> str:
 # How much a sentence gains for carrying the kind of fact the question asks for (a
 # figure weighs more: a question asking "how long" is answered by the sentence with the
 # duration). Tuned on the dev splits of the eval sets.
-ASKED_WEIGHT = 0.02
-FIGURE_WEIGHT = 0.03
+ASKED_WEIGHT = 0.01
+FIGURE_WEIGHT = 0.02
+# How much a sentence gains from its passage's fused retrieval score (a sum of z-scores).
+PASSAGE_WEIGHT = 0.004
+# How much a sentence gains for the (rarity-weighed) share of the question's words it has.
+OVERLAP_WEIGHT = 0.04
+# A second passage's best sentence (or another of the same passage) is quoted too when it
+# scores within this of the best: questions often need two clauses.
+JOIN_MARGIN = 0.03
 
 
 def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, query: str,
-                     limit: int = 3, pool: int = 3, asked: frozenset[str] = frozenset()
+                     limit: int = 3, pool: int = 3, asked: frozenset[str] = frozenset(), language: str = "fr"
                      ) -> list[tuple[Passage, int, int, float]]:
     """The sentences that answer: (passage, start, end, score) in the passage's own offsets.
 
@@ -105,7 +113,11 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     it when they continue it (a lead-in and its list), and a second passage's best
     sentence joins when it scores nearly as well.
     """
-    q_terms = set(tokens(query))
+    # The question's words and the terms' words for them, weighed by rarity: a sentence
+    # sharing "escompte" with the question says more than one sharing "client".
+    idf = snap.bm25.idf
+    q_terms = {t for t in set(tokens(query)) | set(tokens(expand(query, language))) if t in idf}
+    q_weight = sum(idf[t] for t in q_terms) or 1.0
     scored = []
     for hit in hits[:pool]:
         if hit.passage.id in snap.suspicious:  # a poisoned passage is searchable, never an answer
@@ -114,8 +126,8 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
             s = snap.sentences[i]
             cosine = float(snap.sentence_vectors[i] @ query_vector)
             s_terms = snap.sentence_terms[i]
-            overlap = len(q_terms & s_terms) / (len(q_terms) or 1)
-            score = cosine + 0.04 * overlap - 0.006 * (hit.rank - 1) + 0.5 * hit.score
+            overlap = sum(idf[t] for t in q_terms & s_terms) / q_weight
+            score = cosine + OVERLAP_WEIGHT * overlap - 0.006 * (hit.rank - 1) + PASSAGE_WEIGHT * hit.score
             if asked:
                 kinds = asked & (carries(s.text) | states(s.text))
                 score += FIGURE_WEIGHT * bool(kinds & FIGURE_KINDS) + ASKED_WEIGHT * bool(kinds - FIGURE_KINDS)
@@ -135,7 +147,7 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
         chosen.append((nxt, best_hit, best_score))
         text = snap.sentences[nxt].text.rstrip()
     for score, i, hit in scored[1:]:
-        if len(chosen) >= limit or score < best_score - 0.012:
+        if len(chosen) >= limit or score < best_score - JOIN_MARGIN:
             break
         if any(i == c[0] for c in chosen):
             continue

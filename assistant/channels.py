@@ -60,6 +60,11 @@ def passage_text(p: Passage) -> str:
 
 def passage_vectors(encoder: UseEncoder, passages: list[Passage], cache: Path | None) -> np.ndarray:
     """USE vectors of ``passages`` in order; those already in ``cache`` are not recomputed."""
+    return cached_vectors(encoder, [(p.id, passage_text(p)) for p in passages], cache)
+
+
+def cached_vectors(encoder: UseEncoder, items: list[tuple[str, str]], cache: Path | None) -> np.ndarray:
+    """USE vectors of (key, text) items in order, through a cache file keyed by ``key``."""
     known: dict[str, np.ndarray] = {}
     if cache is not None and cache.exists():
         try:
@@ -67,16 +72,16 @@ def passage_vectors(encoder: UseEncoder, passages: list[Passage], cache: Path | 
                 known = {i: v for i, v in zip(stored["ids"].tolist(), stored["vectors"])}
         except (OSError, ValueError, KeyError) as exc:  # a damaged cache is rebuilt, not trusted
             log.warning("USE vector cache %s unreadable (%s): recomputing", cache, exc)
-    missing = [p for p in passages if p.id not in known]
+    missing = list(dict.fromkeys((key, text) for key, text in items if key not in known))
     if missing:
-        for p, v in zip(missing, encoder.encode([passage_text(p) for p in missing])):
-            known[p.id] = v
+        for (key, _), v in zip(missing, encoder.encode([text for _, text in missing])):
+            known[key] = v
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            ids = [p.id for p in passages]
+            ids = list(dict.fromkeys(key for key, _ in items))
             tmp = cache.with_name(cache.name + ".tmp.npz")
             np.savez(tmp, ids=np.array(ids), vectors=np.stack([known[i] for i in ids]))
             tmp.replace(cache)
-    if not passages:
+    if not items:
         return np.zeros((0, 512), dtype=np.float32)
-    return np.stack([known[p.id] for p in passages]).astype(np.float32)
+    return np.stack([known[key] for key, _ in items]).astype(np.float32)

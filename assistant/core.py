@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest import Embedder, Index, is_present, load_embedder, make_client, read_manifest
+from terms.instructions import reads_as_instruction
 from terms.records import DocumentInfo, Passage
 from terms.settings import Settings
 from terms.text import detect_language, fold, tokens
@@ -174,7 +175,8 @@ class Assistant:
         """The sentences that answer, best first: similar to the question, and carrying
         the kind of fact it asks for (a duration, an amount, a permission…)."""
         return select_sentences(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.standalone,
-                                self.settings.max_quote_sentences, asked=asks(query.question))
+                                self.settings.max_quote_sentences, asked=asks(query.question),
+                                language=query.language)
 
     def decide(self, query: Query, evidence: Evidence, picked: list[Picked]) -> Decision:
         """Answer or abstain (see ``decide``), and the absent documents the question points to.
@@ -202,8 +204,12 @@ class Assistant:
             wanted = tokens(extra, "fr")
         elif extra:
             wanted = wanted + tokens(extra, "fr")
-        return answerability.signals(wanted, asks(query.question), evidence.hits, max(x[3] for x in picked),
-                                     self.threshold(query.language), english, list(evidence.firsts.values()))
+        quoted = [p.text[a:b] for p, a, b, _ in picked]
+        return answerability.signals(wanted, asks(query.question), evidence.hits, quoted, max(x[3] for x in picked),
+                                     self.threshold(query.language), english, list(evidence.firsts.values()),
+                                     names_absent=bool(self._named(query.standalone)),
+                                     instruction=reads_as_instruction(query.question),
+                                     vocabulary=evidence.snapshot.bm25.idf)
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""
@@ -251,12 +257,28 @@ class Assistant:
         threshold = self.threshold(language) + (self.settings.absent_topic_margin if absent_topic else 0.0)
         return max(0.0, min(1.0, 0.5 + (evidence - threshold) * 10))
 
-    def _pointers(self, question: str) -> list[dict[str, str]]:
-        """Absent documents whose topics the question touches."""
-        folded = " " + " ".join(re.sub(r"[^0-9a-z+@]+", " ", fold(question)).split()) + " "
+    def _named(self, question: str) -> list[DocumentInfo]:
+        """Absent documents the question names ("le DPA", "the anti-corruption code"): every
+        word of one of their names is in the question."""
+        words = set(re.sub(r"[^0-9a-z+@]+", " ", fold(question)).split())
+        words |= {w[:-1] for w in words if w.endswith("s")}
         found = []
         for doc in self.absent_documents():
-            if any(re.search(rf"(?<![0-9a-z]){re.escape(fold(t))}s?(?![0-9a-z])", folded) for t in doc.topics):
+            for name in doc.names:
+                wanted = set(re.sub(r"[^0-9a-z+@]+", " ", fold(name)).split())
+                if wanted and wanted <= words:
+                    found.append(doc)
+                    break
+        return found
+
+    def _pointers(self, question: str) -> list[dict[str, str]]:
+        """Absent documents the question names or whose topics it touches."""
+        folded = " " + " ".join(re.sub(r"[^0-9a-z+@]+", " ", fold(question)).split()) + " "
+        found = []
+        named = {d.id for d in self._named(question)}
+        for doc in self.absent_documents():
+            if doc.id in named or any(re.search(rf"(?<![0-9a-z]){re.escape(fold(t))}s?(?![0-9a-z])", folded)
+                                      for t in doc.topics):
                 found.append({"id": doc.id, "title": doc.title, "url": doc.url})
         return found
 
@@ -274,7 +296,7 @@ class Assistant:
         for kind, group in groups.items():
             if kind in have:
                 continue
-            extra = select_sentences(snap, group, query_vector, question, 1, pool=3)
+            extra = select_sentences(snap, group, query_vector, question, 1, pool=3, language=language)
             if extra and extra[0][3] >= self.threshold(language):
                 picked = picked[: self.settings.max_quote_sentences - 1] + extra[:1]
         return picked

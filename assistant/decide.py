@@ -7,12 +7,19 @@ Each signal is cheap and says something the others don't:
   that answers), relative to the language's usual level;
 - ``coverage``: the share of the question's content words (or, for an English question,
   of their French renderings) that the best passages contain;
+- ``quote_coverage``: the same share in the sentences the answer would quote;
+- ``known``: the share of those words that occur anywhere in the documents (a question
+  about quiche recipes or Outlook passwords uses words the terms never use);
 - ``margin``: how far the first passage stands above the next ones;
 - ``agreement``: whether the retrieval channels (dense, lexical, sentence, USE) put the
   same passage first;
 - ``figure_missing``: the question asks for a figure (a duration, an amount, a rate, a
-  date) and none of the best passages states one: the terms touch the topic but do not
-  give what is asked.
+  date) and none of the sentences the answer would quote states one: the terms touch
+  the topic but do not give what is asked;
+- ``names_absent``: the question names a document that is referenced but not here ("que
+  dit le DPA…"): it asks about that document's content;
+- ``instruction``: the question reads as an instruction to a model rather than a
+  question about the terms.
 
 They are combined by a logistic model whose weights were fitted on the dev splits of the
 eval sets (``evals/fit_answerability.py``; the weights and the fit's report are in
@@ -32,8 +39,8 @@ from .asks import FIGURES, asks, states
 from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
-FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "margin", "agreement", "figure_missing",
-            "english")
+FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
+            "figure_missing", "names_absent", "instruction", "english")
 
 
 @dataclass(frozen=True)
@@ -42,26 +49,35 @@ class Signals:
     best_dense: float
     best_sentence: float
     coverage: float
+    quote_coverage: float
+    known: float
     margin: float
     agreement: float
     figure_missing: float
+    names_absent: float
+    instruction: float
     english: float
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
 
 
-def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], best_sentence: float,
-            level: float, english: bool, channel_tops: list[str | None]) -> Signals:
+def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], quoted: list[str],
+            best_sentence: float, level: float, english: bool, channel_tops: list[str | None],
+            names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset()
+            ) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
     stems; for an English question, the stems of its French renderings); ``level``: the
     language's usual evidence level; ``channel_tops``: the first passage id of each
-    retrieval channel (None where a channel found nothing).
+    retrieval channel (None where a channel found nothing); ``quoted``: the sentences the
+    answer would quote; ``vocabulary``: every term of the documents.
     """
+    figures = asked & set(FIGURES)
     if not hits:
-        return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0 if asked & set(FIGURES) else 0.0, float(english))
+        return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(bool(figures)), float(names_absent),
+                       float(instruction), float(english))
     best_dense = max(h.dense for h in hits[:3])
     top = hits[:3]
     have = set()
@@ -70,17 +86,20 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], b
         have.update(tokens(h.passage.context))
     wanted = set(question_terms)
     coverage = len(wanted & have) / len(wanted) if wanted else 0.0
+    known = sum(t in vocabulary for t in wanted) / len(wanted) if wanted else 0.0
+    in_quotes = {t for text in quoted for t in tokens(text)}
+    quote_coverage = len(wanted & in_quotes) / len(wanted) if wanted else 0.0
     scores = [h.score for h in hits]
     margin = (scores[0] - scores[1]) / scores[0] if len(scores) > 1 and scores[0] > 0 else 1.0
     tops = [t for t in channel_tops if t is not None]
     agreement = sum(t == hits[0].passage.id for t in tops) / len(tops) if tops else 0.0
-    figures = asked & set(FIGURES)
-    stated = set()
-    for h in top:
-        stated |= states(h.passage.text)
+    stated: set[str] = set()
+    for text in quoted:
+        stated |= states(text)
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
-    return Signals(evidence, best_dense, best_sentence, coverage, margin, agreement, figure_missing, float(english))
+    return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
+                   float(names_absent), float(instruction), float(english))
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +111,7 @@ def model() -> dict:
 def probability(s: Signals) -> float:
     """The fitted model's probability that the terms answer the question.
 
-    >>> probability(Signals(0.05, 0.9, 0.9, 1.0, 0.3, 1.0, 0.0, 0.0)) > 0.5
+    >>> probability(Signals(0.05, 0.9, 0.9, 1.0, 1.0, 1.0, 0.3, 1.0, 0.0, 0.0, 0.0, 0.0)) > threshold()
     True
     """
     m = model()

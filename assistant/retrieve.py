@@ -23,15 +23,19 @@ from .channels import UseEncoder, passage_vectors
 from .lexical import BM25, passage_tokens
 from .vocabulary import expand
 
-RRF_K = 60
-CANDIDATES = 30
-# English questions search lexically through the vocabulary, at a lower weight. Measured
-# on the English cases of the CGS eval set (hit@5 / MRR): weight 0 -> 0.864 / 0.790,
-# 0.25 -> 0.901 / 0.797, 0.5 -> 0.926 / 0.809, 1.0 -> 0.914 / 0.810.
-LEXICAL_WEIGHT = {"fr": 1.0, "en": 0.5}
-SENTENCE_WEIGHT = 1.0  # measured on the CGS eval set: 0 -> hit@1 0.66, 0.5 -> 0.71, 1 -> 0.72, 2 -> 0.70
-# The second dense channel (USE), per question language.
-USE_WEIGHT = {"fr": 0.5, "en": 1.0}
+# Channels are fused by standardised score: each channel's similarities over all passages
+# become z-scores, weighed and summed. Unlike rank fusion, a channel that is sure (one
+# passage far above the rest) counts for more than one that is not. Weights per question
+# language, tuned on the dev splits of the eval sets (hit@5 + MRR; evals/sets/README.md):
+#   dense   e5 passage vectors (the index's own);
+#   sentence the passage's best e5 sentence (questions target one sentence, which a
+#            whole-passage vector dilutes);
+#   lexical BM25 over the question's words and the vocabulary's renderings of them;
+#   use     the second dense channel (better for English questions on French passages).
+WEIGHTS = {
+    "fr": {"dense": 1.0, "sentence": 0.75, "lexical": 0.6, "use": 0.3},
+    "en": {"dense": 1.0, "sentence": 0.75, "lexical": 0.8, "use": 1.0},
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Snapshot:
     suspicious: frozenset[str] = frozenset()
     definitions: dict[str, Passage] = field(default_factory=dict)  # folded term -> passage
     use_vectors: np.ndarray | None = None  # the second dense channel's passage vectors, in passage order
+    passage_vectors: np.ndarray | None = None  # e5 passage vectors, in passage order
+    sentence_owner: np.ndarray | None = None  # sentence index -> its passage's index
 
     def first_sentence(self, p: Passage) -> str:
         """The passage's first sentence, verbatim, from the sentences stored at ingest."""
@@ -114,8 +120,11 @@ class HybridSearch:
         for p in passages:
             if p.kind == "definition" and p.term:
                 definitions.setdefault(_term_key(p.term), p)
+        position = {p.id: i for i, p in enumerate(passages)}
         return Snapshot(
             generation=generation, passages=passages, by_id={p.id: p for p in passages},
+            passage_vectors=self.index.passage_vectors(generation, [p.id for p in passages]),
+            sentence_owner=np.array([position[s.passage_id] for s in sentences], dtype=np.int64),
             bm25=BM25([passage_tokens(p.text, p.context) for p in passages]),
             sentences=sentences, sentence_vectors=vectors, sentences_of=sentences_of,
             texts=self.index.documents(generation), definitions=definitions,
@@ -134,65 +143,30 @@ class HybridSearch:
                  lexical_query: str | None = None) -> Retrieval:
         """The k best passages, and what each retrieval channel put first."""
         snap = self.snapshot()
+        if not snap.passages:
+            return Retrieval([], {})
         if query_vector is None:
             query_vector = self.index.embedder.embed_queries([query])[0]
-        dense = self.index.dense(snap.generation, query_vector, min(CANDIDATES, len(snap.passages)))
-        dense_rank = {pid: r for r, (pid, _) in enumerate(dense, 1)}
-        dense_score = dict(dense)
-
+        channels: dict[str, np.ndarray] = {"dense": snap.passage_vectors @ query_vector}
+        if len(snap.sentences):
+            best = np.full(len(snap.passages), -1.0, dtype=np.float32)
+            np.maximum.at(best, snap.sentence_owner, snap.sentence_vectors @ query_vector)
+            channels["sentence"] = best
         lexical_text = lexical_query if lexical_query is not None else query
         # The question's words and, in the terms' words, what the vocabulary knows of them.
         lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language), "fr")
-        bm = snap.bm25.scores(lexical_terms)
-        ranked = sorted((i for i, s in enumerate(bm) if s > 0), key=lambda i: -bm[i])[:CANDIDATES]
-        lexical_rank = {snap.passages[i].id: r for r, i in enumerate(ranked, 1)}
-        lexical_score = {snap.passages[i].id: bm[i] for i in ranked}
-
-        # The passage whose best sentence matches the question: questions usually
-        # target one sentence, which a whole-passage vector dilutes.
-        sentence_rank: dict[str, int] = {}
-        if SENTENCE_WEIGHT and len(snap.sentences):
-            sims = snap.sentence_vectors @ query_vector
-            best: dict[str, float] = {}
-            for i in np.argsort(-sims)[: CANDIDATES * 4]:
-                pid = snap.sentences[i].passage_id
-                if pid not in best:
-                    best[pid] = float(sims[i])
-            sentence_rank = {pid: r for r, pid in enumerate(list(best)[:CANDIDATES], 1)}
-
-        use_rank: dict[str, int] = {}
-        if self.use is not None and snap.use_vectors is not None and len(snap.passages):
-            sims = snap.use_vectors @ self.use.encode([query])[0]
-            use_rank = {snap.passages[i].id: r for r, i in enumerate(np.argsort(-sims)[:CANDIDATES], 1)}
-
-        weight = LEXICAL_WEIGHT.get(language, 1.0)
-        fused: dict[str, float] = {}
-        for pid, r in use_rank.items():
-            fused[pid] = fused.get(pid, 0.0) + USE_WEIGHT.get(language, 1.0) / (RRF_K + r)
-        for pid, r in dense_rank.items():
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r)
-        for pid, r in sentence_rank.items():
-            fused[pid] = fused.get(pid, 0.0) + SENTENCE_WEIGHT / (RRF_K + r)
-        for pid, r in lexical_rank.items():
-            fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + r)
-        best = sorted(fused, key=lambda pid: -fused[pid])[:k]
-        missing = [pid for pid in best if pid not in dense_score]
-        if missing:  # lexical-only hits still get a true cosine, for abstention and display
-            vecs = self._passage_vectors(snap, missing)
-            dense_score.update({pid: float(v @ query_vector) for pid, v in zip(missing, vecs)})
-        hits = [Hit(snap.by_id[pid], fused[pid], dense_score.get(pid, 0.0), lexical_score.get(pid, 0.0), r)
-                for r, pid in enumerate(best, 1)]
-        firsts = {name: min(ranks, key=ranks.get) if ranks else None
-                  for name, ranks in (("dense", dense_rank), ("sentence", sentence_rank), ("lexical", lexical_rank),
-                                      ("use", use_rank))}
-        if not use_rank:
-            firsts.pop("use")
+        channels["lexical"] = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
+        if self.use is not None and snap.use_vectors is not None:
+            channels["use"] = snap.use_vectors @ self.use.encode([query])[0]
+        weights = WEIGHTS.get(language, WEIGHTS["fr"])
+        fused = sum(weights.get(name, 0.0) * standardised(values) for name, values in channels.items())
+        order = np.argsort(-fused, kind="stable")[:k]
+        dense, lexical = channels["dense"], channels["lexical"]
+        hits = [Hit(snap.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]), r)
+                for r, i in enumerate(order, 1)]
+        firsts = {name: snap.passages[int(np.argmax(values))].id if values.max() > 0 else None
+                  for name, values in channels.items()}
         return Retrieval(hits, firsts)
-
-    def _passage_vectors(self, snap: Snapshot, ids: list[str]) -> list[np.ndarray]:
-        got = self.index.collection(snap.generation, "p").get(ids=ids, include=["embeddings"])
-        by = dict(zip(got["ids"], got["embeddings"]))
-        return [np.asarray(by[i], dtype=np.float32) for i in ids]
 
     def definitions_in(self, question: str) -> list[Passage]:
         """Definitions (article 1) of the defined terms a question uses."""
@@ -204,6 +178,16 @@ class HybridSearch:
             if key and re.search(pattern, folded):
                 found.append(passage)
         return found
+
+
+def standardised(values: np.ndarray) -> np.ndarray:
+    """z-scores (a constant channel says nothing: all zeros).
+
+    >>> standardised(np.array([1.0, 2.0, 3.0])).round(3).tolist(), standardised(np.zeros(3)).tolist()
+    ([-1.225, 0.0, 1.225], [0.0, 0.0, 0.0])
+    """
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
 
 
 def _term_key(term: str) -> str:

@@ -19,6 +19,7 @@ def read_manifest(corpus_dir: Path) -> list[DocumentInfo]:
         with manifest.open("rb") as f:
             for entry in tomllib.load(f).get("documents", []):
                 entry["topics"] = tuple(entry.get("topics", ()))
+                entry["names"] = tuple(entry.get("names", ()))
                 docs.append(DocumentInfo(**entry))
     known = {d.file for d in docs if d.file}
     for path in sorted(corpus_dir.iterdir()) if corpus_dir.is_dir() else []:

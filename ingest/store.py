@@ -131,6 +131,14 @@ class Index:
         vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(sentences), -1)
         return sentences, vectors
 
+    def passage_vectors(self, generation: str, ids: list[str]) -> np.ndarray:
+        """The stored embeddings of these passages, in this order."""
+        if not ids:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        got = self.collection(generation, "p").get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        return np.stack([np.asarray(by_id[i], dtype=np.float32) for i in ids])
+
     def documents(self, generation: str) -> dict[str, str]:
         """Cleaned text of every indexed document, by id."""
         got = self.collection(generation, "d").get(include=["documents"])

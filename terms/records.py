@@ -19,6 +19,7 @@ class DocumentInfo:
     file: str | None = None
     short: str = ""  # how answers name it: "CGS", "DPA"…
     topics: tuple[str, ...] = ()  # words that point a question to this document
+    names: tuple[str, ...] = ()  # what people call it ("DPA", "code de conduite"): a question naming it asks about it
 
     @property
     def label(self) -> str:
