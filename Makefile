@@ -35,11 +35,13 @@ test: $(DEVSTAMP) /usr/bin/chromium
 ingest: $(STAMP)
 	$(PY) -m ingest
 
+SETS := cgs.dev cgs.test scenarios.dev scenarios.test
+
 eval: $(STAMP)
-	$(PY) -m evals run --set evals/cgs.jsonl --out evals/runs/cgs.json
+	for s in $(SETS); do $(PY) -m evals run --set evals/sets/$$s.jsonl --out evals/runs/$$s.json || exit 1; done
 
 bench: $(DEVSTAMP)
 	$(PY) bench/load.py
 
 compare: $(DEVSTAMP)
-	$(PY) -m evals compare --set evals/cgs.jsonl
+	$(PY) -m evals compare

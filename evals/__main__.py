@@ -2,7 +2,7 @@
 
     python -m evals run --set FILE --out FILE [--corpus DIR] [--mode extractive|llm]
                         [--pipeline assistant|bm25|textbook] [--k N] [--check]
-    python -m evals compare --set FILE [--corpus DIR] [--k N]
+    python -m evals compare [--set FILE ...] [--corpus DIR] [--k N]
 """
 from __future__ import annotations
 
@@ -19,11 +19,18 @@ from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, re
                      write_report)
 
 THRESHOLDS = Path(__file__).with_name("thresholds.toml")
+SETS = Path(__file__).with_name("sets")
+DEFAULT_SETS = [SETS / f"{name}.{split}.jsonl" for name in ("cgs", "scenarios") for split in ("dev", "test")]
 
 
-def check_thresholds(summary: dict, path: Path = THRESHOLDS) -> list[str]:
-    """Metrics below their floor (or forbidden hits above their ceiling)."""
-    limits = tomllib.loads(path.read_text(encoding="utf-8"))
+def set_name(path: Path) -> str:
+    """"cgs" for evals/sets/cgs.test.jsonl: the section of thresholds.toml that applies."""
+    return path.name.split(".")[0]
+
+
+def check_thresholds(summary: dict, name: str, path: Path = THRESHOLDS) -> list[str]:
+    """Metrics below their floor (or forbidden hits above their ceiling) for the set ``name``."""
+    limits = tomllib.loads(path.read_text(encoding="utf-8")).get(name, {})
     failures = []
     for group, floors in limits.items():
         values = summary if group == "all" else summary.get(f"lang:{group}", {})
@@ -56,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(format_summary(summary))
     print(f"\n{len(cases)} cases, {failed} failed: {report}\nrun output: {args.out}")
     if args.check:
-        failures = check_thresholds(summary)
+        failures = check_thresholds(summary, set_name(args.set))
         for f in failures:
             print(f"below threshold: {f}", file=sys.stderr)
         return 1 if failures else 0
@@ -65,22 +72,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     settings = Settings()
-    cases = read_set(args.set)
-    summaries = {}
+    sets = args.set or DEFAULT_SETS
     with assistant_for(settings, args.corpus) as (assistant, used):
-        for name in PIPELINES:
-            started = time.perf_counter()
-            pipeline = make_pipeline(name, assistant, used)
-            _, scores = run_set(pipeline, cases, args.k)
-            summaries[name] = summarise(cases, scores)
-            print(f"{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    print(format_compare(summaries))
+        for path in sets:
+            cases = read_set(path)
+            summaries = {}
+            for name in PIPELINES:
+                started = time.perf_counter()
+                pipeline = make_pipeline(name, assistant, used)
+                _, scores = run_set(pipeline, cases, args.k)
+                summaries[name] = summarise(cases, scores)
+                print(f"{path.name} {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            print(f"\n## {path.name}")
+            print(format_compare(summaries))
     return 0
 
 
 def format_compare(summaries: dict[str, dict]) -> str:
-    keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "fact_recall",
-            "abstention_precision", "abstention_recall", "forbidden_hits", "latency_p50_ms"]
+    keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "quote_accuracy", "fact_recall",
+            "abstention_precision", "abstention_recall", "answered_rate", "forbidden_hits", "latency_p50_ms"]
     base = summaries["textbook"]
     groups = [("all", lambda s: s)] + [(g[5:], lambda s, g=g: s.get(g, {})) for g in sorted(base) if g.startswith("lang:")]
     lines = []
@@ -108,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--pipeline", choices=PIPELINES, default="assistant")
     run.add_argument("--k", type=int, default=10)
     run.add_argument("--check", action="store_true", help=f"fail when below {THRESHOLDS.name}")
-    compare = sub.add_parser("compare", help="run the three pipelines side by side")
-    compare.add_argument("--set", type=Path, required=True)
+    compare = sub.add_parser("compare", help="run the three pipelines side by side, set by set")
+    compare.add_argument("--set", type=Path, action="append",
+                         help="an eval set (repeatable; default: every split in evals/sets/)")
     compare.add_argument("--corpus", type=Path)
     compare.add_argument("--k", type=int, default=10)
     args = parser.parse_args(argv)

@@ -6,7 +6,7 @@ regression (L2, numpy; features standardised, weights given back on the raw scal
 predicts ``answerable``. The line is chosen on out-of-fold predictions (5-fold cross-
 validation): the highest share of unanswerable questions abstained on while at most
 ``--max-false-abstention`` of answerable ones are (3%, the target). Writes ``assistant/answerability.json``
-(weights, bias, line, and the fit's report) and ``evals/runs/answerability-dev.csv`` (the
+(weights, bias, line, and the fit's report) and ``evals/fits/answerability-dev.csv`` (the
 signals of every dev case, so the fit can be redone or inspected without the model).
 
 Only dev splits are read: the test splits are for reporting.
@@ -26,7 +26,7 @@ from terms import Settings, offline_environment
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SETS = [ROOT / "evals" / "sets" / "cgs.dev.jsonl", ROOT / "evals" / "sets" / "scenarios.dev.jsonl"]
 OUT = ROOT / "assistant" / "answerability.json"
-TABLE = ROOT / "evals" / "runs" / "answerability-dev.csv"
+TABLE = ROOT / "evals" / "fits" / "answerability-dev.csv"
 
 
 def collect(sets: list[Path]) -> tuple[list[dict], np.ndarray, np.ndarray]:
