@@ -116,7 +116,7 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     # The question's words and the terms' words for them, weighed by rarity: a sentence
     # sharing "escompte" with the question says more than one sharing "client".
     idf = snap.bm25.idf
-    q_terms = {t for t in set(tokens(query)) | set(tokens(expand(query, language))) if t in idf}
+    q_terms = {t for t in set(tokens(query)) | set(tokens(expand(query, language, snap.language))) if t in idf}
     q_weight = sum(idf[t] for t in q_terms) or 1.0
     scored = []
     for hit in hits[:pool]:

@@ -133,8 +133,8 @@ class Assistant:
     def query_vector(self, question: str, language: str):
         """The question's embedding; an English question also carries the French words the
         vocabulary gives for its words, which pulls it towards the French clauses."""
-        if language == "en":
-            extra = expand(question, language)
+        if language != self.search.snapshot().language:
+            extra = expand(question, language, self.search.snapshot().language)
             if extra:
                 question = f"{question} ({extra})"
         return self.embedder.embed_queries([question])[0]
@@ -197,16 +197,17 @@ class Assistant:
 
     def signals(self, query: Query, evidence: Evidence, picked: list[Picked]) -> answerability.Signals:
         """The answerability signals of one question (``assistant.decide``)."""
-        english = query.language == "en"
+        corpus = evidence.snapshot.language
+        cross = query.language != corpus
         wanted = tokens(query.standalone, "fr")
-        extra = expand(query.standalone, query.language)
-        if english:  # English words never occur in French text: their renderings do
+        extra = expand(query.standalone, query.language, corpus)
+        if cross and extra:  # English words never occur in French text: their renderings do
             wanted = tokens(extra, "fr")
         elif extra:
             wanted = wanted + tokens(extra, "fr")
         quoted = [p.text[a:b] for p, a, b, _ in picked]
         return answerability.signals(wanted, asks(query.question), evidence.hits, quoted, max(x[3] for x in picked),
-                                     self.threshold(query.language), english, list(evidence.firsts.values()),
+                                     self.threshold(query.language), cross, list(evidence.firsts.values()),
                                      names_absent=bool(self._named(query.standalone)),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf)

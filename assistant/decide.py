@@ -40,7 +40,7 @@ from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
-            "figure_missing", "names_absent", "instruction", "english")
+            "figure_missing", "names_absent", "instruction", "cross")
 
 
 @dataclass(frozen=True)
@@ -56,20 +56,20 @@ class Signals:
     figure_missing: float
     names_absent: float
     instruction: float
-    english: float
+    cross: float  # the question is not in the documents' language
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
 
 
 def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], quoted: list[str],
-            best_sentence: float, level: float, english: bool, channel_tops: list[str | None],
+            best_sentence: float, level: float, cross: bool, channel_tops: list[str | None],
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset()
             ) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
-    stems; for an English question, the stems of its French renderings); ``level``: the
+    stems; for a question in another language, the stems of its renderings); ``level``: the
     language's usual evidence level; ``channel_tops``: the first passage id of each
     retrieval channel (None where a channel found nothing); ``quoted``: the sentences the
     answer would quote; ``vocabulary``: every term of the documents.
@@ -77,7 +77,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figures = asked & set(FIGURES)
     if not hits:
         return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(bool(figures)), float(names_absent),
-                       float(instruction), float(english))
+                       float(instruction), float(cross))
     best_dense = max(h.dense for h in hits[:3])
     top = hits[:3]
     have = set()
@@ -99,7 +99,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
-                   float(names_absent), float(instruction), float(english))
+                   float(names_absent), float(instruction), float(cross))
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from ingest import Index
 from terms.errors import IndexMissing
 from terms.instructions import reads_as_instruction
 from terms.records import Passage, Sentence
-from terms.text import fold, tokens
+from terms.text import detect_language, fold, tokens
 
 from .channels import UseEncoder, passage_vectors
 from .lexical import BM25, passage_tokens
@@ -25,16 +25,18 @@ from .vocabulary import expand
 
 # Channels are fused by standardised score: each channel's similarities over all passages
 # become z-scores, weighed and summed. Unlike rank fusion, a channel that is sure (one
-# passage far above the rest) counts for more than one that is not. Weights per question
-# language, tuned on the dev splits of the eval sets (hit@5 + MRR; evals/sets/README.md):
+# passage far above the rest) counts for more than one that is not. Weights tuned on the
+# dev splits of the eval sets (hit@5 + MRR; evals/sets/README.md):
 #   dense   e5 passage vectors (the index's own);
 #   sentence the passage's best e5 sentence (questions target one sentence, which a
 #            whole-passage vector dilutes);
 #   lexical BM25 over the question's words and the vocabulary's renderings of them;
 #   use     the second dense channel (better for English questions on French passages).
+# "same": the question is in the documents' language; "cross": it is not (English questions
+# on the French terms), where USE and the vocabulary's renderings matter more.
 WEIGHTS = {
-    "fr": {"dense": 1.0, "sentence": 0.75, "lexical": 0.6, "use": 0.3},
-    "en": {"dense": 1.0, "sentence": 0.75, "lexical": 0.8, "use": 1.0},
+    "same": {"dense": 1.0, "sentence": 0.75, "lexical": 0.6, "use": 0.3},
+    "cross": {"dense": 1.0, "sentence": 0.75, "lexical": 0.8, "use": 1.0},
 }
 
 
@@ -72,6 +74,7 @@ class Snapshot:
     use_vectors: np.ndarray | None = None  # the second dense channel's passage vectors, in passage order
     passage_vectors: np.ndarray | None = None  # e5 passage vectors, in passage order
     sentence_owner: np.ndarray | None = None  # sentence index -> its passage's index
+    language: str = "fr"  # the documents' language, as their text reads
 
     def first_sentence(self, p: Passage) -> str:
         """The passage's first sentence, verbatim, from the sentences stored at ingest."""
@@ -122,6 +125,7 @@ class HybridSearch:
                 definitions.setdefault(_term_key(p.term), p)
         position = {p.id: i for i, p in enumerate(passages)}
         return Snapshot(
+            language=detect_language(" ".join(p.text for p in passages[:200])) if passages else "fr",
             generation=generation, passages=passages, by_id={p.id: p for p in passages},
             passage_vectors=self.index.passage_vectors(generation, [p.id for p in passages]),
             sentence_owner=np.array([position[s.passage_id] for s in sentences], dtype=np.int64),
@@ -154,11 +158,11 @@ class HybridSearch:
             channels["sentence"] = best
         lexical_text = lexical_query if lexical_query is not None else query
         # The question's words and, in the terms' words, what the vocabulary knows of them.
-        lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language), "fr")
+        lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language, snap.language), "fr")
         channels["lexical"] = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
         if self.use is not None and snap.use_vectors is not None:
             channels["use"] = snap.use_vectors @ self.use.encode([query])[0]
-        weights = WEIGHTS.get(language, WEIGHTS["fr"])
+        weights = WEIGHTS["same" if language == snap.language else "cross"]
         fused = sum(weights.get(name, 0.0) * standardised(values) for name, values in channels.items())
         order = np.argsort(-fused, kind="stable")[:k]
         dense, lexical = channels["dense"], channels["lexical"]

@@ -103,6 +103,15 @@ def vocabulary(language: str) -> Vocabulary:
     return build(entries)
 
 
-def expand(text: str, language: str) -> str:
-    """The terms' words for a question's words ("" when it needs none)."""
+def expand(text: str, language: str, corpus_language: str = "fr") -> str:
+    """The terms' words for a question's words ("" when it needs none).
+
+    The vocabularies render into formal French: they serve French documents (an English
+    question, or colloquial French); for documents in English they have nothing to add.
+
+    >>> expand("late payment", "en"), expand("late payment", "en", corpus_language="en")
+    ('retard de paiement règlement hors délai pénalités de retard', '')
+    """
+    if corpus_language != "fr":
+        return ""
     return vocabulary(language).expand(text)
