@@ -43,6 +43,9 @@ _ASKS = {
     "consequence": r"que se passe|qu'est[- ]ce qui se passe|quel(?:le)?s? (?:risques?|consequences?|sanctions?)"
                    r"|\brisque\b|what happens|what are the consequences|what if|\bet si\b|\bsi jamais\b"
                    r"|\bin case\b|\ben cas de\b|\bwhat can we do\b|\bon fait quoi\b|\brecours\b|\bremedy\b",
+    "definition": r"c'est quoi (?:un|une|le|la|les|l'|des)\b|qu'est[- ]ce (?:que|qu')|que (?:veut dire|signifie|designe)"
+                  r"|\bdefinition\b|\bdefini[rt]?\b|\bdesigne\b|what (?:is|are) (?:a|an)\b|what does .{1,60} mean"
+                  r"|\bmeaning of\b|\bdefine[sd]?\b|\bdefinition\b|\bcovers?\b|\bcouvre\b|\bentend[- ]on par\b",
 }
 ASKS = {kind: re.compile(pattern) for kind, pattern in _ASKS.items()}
 

@@ -22,6 +22,7 @@ from .answer import Answer, Citation, citation, merge_quotes, select_sentences, 
 from .asks import FIGURES, asks
 from .followup import rewrite
 from .guard import check_question
+from .parties import as_roles
 from .retrieve import Hit, HybridSearch, Snapshot
 from .vocabulary import expand
 
@@ -34,6 +35,11 @@ class Query:
     standalone: str  # a follow-up rewritten with its history; else the question
     language: str  # "fr" | "en"
     history: tuple[str, ...] = ()
+    searched: str = ""  # what retrieval reads: the standalone question, parties named by their role
+
+    def __post_init__(self) -> None:
+        if not self.searched:
+            object.__setattr__(self, "searched", self.standalone)
 
     @property
     def is_follow_up(self) -> bool:
@@ -156,12 +162,13 @@ class Assistant:
                                            self.settings.max_history_turns)
         language = detect_language(question)
         standalone = self.llm.rewrite(question, history) if (self.llm and history) else rewrite(question, history)
-        return Query(question, standalone, language, tuple(history))
+        return Query(question, standalone, language, tuple(history),
+                     as_roles(standalone, self.search.snapshot().parties))
 
     def gather(self, query: Query, k: int) -> Evidence:
         """Hybrid retrieval of the standalone question; the vector that ranks sentences."""
-        query_vector = self.query_vector(query.standalone, query.language)
-        found = self.search.retrieve(query.standalone, max(k, 5), query.language, query_vector=query_vector)
+        query_vector = self.query_vector(query.searched, query.language)
+        found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=query_vector)
         hits = found.hits
         sentence_vector = query_vector
         if query.is_follow_up:
@@ -174,7 +181,7 @@ class Assistant:
     def choose(self, query: Query, evidence: Evidence) -> list[Picked]:
         """The sentences that answer, best first: similar to the question, and carrying
         the kind of fact it asks for (a duration, an amount, a permission…)."""
-        return select_sentences(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.standalone,
+        return select_sentences(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.searched,
                                 self.settings.max_quote_sentences, asked=asks(query.question),
                                 language=query.language)
 
@@ -199,8 +206,8 @@ class Assistant:
         """The answerability signals of one question (``assistant.decide``)."""
         corpus = evidence.snapshot.language
         cross = query.language != corpus
-        wanted = tokens(query.standalone, "fr")
-        extra = expand(query.standalone, query.language, corpus)
+        wanted = tokens(query.searched, "fr")
+        extra = expand(query.searched, query.language, corpus)
         if cross and extra:  # English words never occur in French text: their renderings do
             wanted = tokens(extra, "fr")
         elif extra:
@@ -226,7 +233,7 @@ class Assistant:
                 context = [citation(p, p.text[a:b], doc, supporting=True)]
             return Answer(messages.abstain(language, pointers, lead), context, True, decision.confidence, language,
                           "extractive", pointers=pointers, question=query.standalone, hits=hits[:evidence.k])
-        picked = self._with_precedence(picked, hits, evidence.snapshot, evidence.query_vector, query.standalone,
+        picked = self._with_precedence(picked, hits, evidence.snapshot, evidence.query_vector, query.searched,
                                        language)
         quotes = merge_quotes(picked)
         citations = [citation(p, q, self.documents.get(p.doc_id)) for p, q in quotes]
