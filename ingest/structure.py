@@ -19,6 +19,7 @@ from .clean import (
     strip_trailing_spaces,
     words,
 )
+from .furniture import strip_furniture
 from terms.records import Page
 
 ARTICLE_NUMBERED = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
@@ -30,6 +31,9 @@ LETTERED = re.compile(r"^([a-z])/\s*(\S.*)$")
 LETTER_ITEM = re.compile(r"^[a-z]\)\s")
 DEFINITION = re.compile(r"^([A-ZÀ-Ý][\w’'()«» ]{0,40}?)\s*:\s*(?:désigne|désignent|\S)")
 SENTENCE_END = re.compile(r"[.!?;:»)]\s*$")
+# Words a title never ends on: articles, prepositions, conjunctions.
+OPEN_WORDS = frozenset("""le la les l' un une des du de d' à au aux et ou en pour par sur dans avec sans sous
+the a an of to and or in for by on with""".split())
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ def _looks_like_heading(line: str, prev: str, next_line: str) -> bool:
         return False
     if re.search(r"[.,;]$", line) or URL_LINE.match(line):
         return False
+    if line.split()[-1].lower() in OPEN_WORDS:
+        # A title does not end on "Le" or "de": this is the head of a sentence that a
+        # narrow column wrapped onto a line of its own ("…avec le Prestataire. Le" / "Prestataire est…").
+        return False
     if prev and not SENTENCE_END.search(prev) and len(line.split()) > 3:
         # Mid-paragraph, only a short title-like line can be a heading: the PDF
         # sometimes drops the full stop before one ("…période successive" / "Résiliation").
@@ -116,7 +124,7 @@ def parse(pages: list[Page]) -> Outline:
     The result's text is what every passage slices; its blocks are one per logical line.
     """
     raw_lines: list[tuple[int, str]] = []
-    for page in pages:
+    for page in strip_furniture(pages):
         lines = [strip_trailing_spaces(line) for line in page.text.replace("\r\n", "\n").split("\n")]
         raw_lines.extend((page.number, line) for line in drop_trailing_url_lines(lines))
     vocabulary = words(" ".join(line for _, line in raw_lines))
