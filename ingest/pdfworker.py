@@ -48,7 +48,11 @@ def main(path: str, max_pages: int, memory_mb: int, table_seconds: float = 10.0)
         count = len(reader.pages)
         if count > max_pages:
             return {"error": f"too many pages ({count} > {max_pages})"}
-        plain = [page.extract_text() or "" for page in reader.pages]
+        plain, layouts = [], []
+        for page in reader.pages:
+            rows = _Baselines()
+            plain.append(page.extract_text(visitor_text=rows.visit) or "")
+            layouts.append(rows.may_hold_a_table())
     except MemoryError:
         return {"error": "parsing exceeded the memory limit (decompression bomb?)"}
     except LimitReachedError as exc:  # pypdf's own bound on inflated streams
@@ -62,13 +66,14 @@ def main(path: str, max_pages: int, memory_mb: int, table_seconds: float = 10.0)
     if not any(p.strip() for p in plain):
         return {"error": "no text layer (empty or scanned PDF)"}
     try:
-        pages, notes = _with_tables(path, reader, plain, pdfplumber, table_seconds)
+        pages, notes = _with_tables(path, reader, plain, layouts, pdfplumber, table_seconds)
     except MemoryError:
         return {"error": "parsing exceeded the memory limit (decompression bomb?)"}
     return {"pages": pages, "notes": notes}
 
 
-def _with_tables(path: str, reader, plain: list[str], pdfplumber, seconds: float) -> tuple[list[str], list[str]]:
+def _with_tables(path: str, reader, plain: list[str], layouts: list[bool], pdfplumber, seconds: float
+                 ) -> tuple[list[str], list[str]]:
     """The pages' text with their tables in place. A page whose geometry cannot be read
     keeps its plain text (and a note says so): tables are found in addition to the text,
     never instead of it."""
@@ -76,6 +81,8 @@ def _with_tables(path: str, reader, plain: list[str], pdfplumber, seconds: float
 
     started = time.monotonic()
     pages, notes = [], []
+    if not any(layouts):
+        return [_sanitise(t) for t in plain], notes
     try:
         geometry = pdfplumber.open(path)
     except MemoryError:
@@ -83,9 +90,9 @@ def _with_tables(path: str, reader, plain: list[str], pdfplumber, seconds: float
     except Exception as exc:  # pdfminer raises its own types on files pypdf tolerates
         return [_sanitise(t) for t in plain], [f"tables not read ({exc.__class__.__name__})"]
     with geometry:
-        for number, (page, shape, text) in enumerate(zip(reader.pages, geometry.pages, plain), 1):
-            if not text.strip():
-                pages.append("")
+        for number, (page, shape, text, maybe) in enumerate(zip(reader.pages, geometry.pages, plain, layouts), 1):
+            if not maybe:  # reading a page's geometry costs ten times reading its text
+                pages.append(_sanitise(text))
                 continue
             if time.monotonic() - started > seconds:
                 notes.append(f"tables not read from p. {number} on (over {seconds:.0f} s)")
@@ -101,6 +108,25 @@ def _with_tables(path: str, reader, plain: list[str], pdfplumber, seconds: float
             pages.append(_place_tables(page, tables) if tables else _sanitise(text))
             shape.flush_cache()
     return pages, notes
+
+
+class _Baselines:
+    """Counts the lines of a page drawn in several pieces side by side. A table's cells are
+    placed one by one, so each of its rows is such a line; a page with fewer than a
+    table's rows of them holds no table, and its geometry need not be read."""
+
+    def __init__(self) -> None:
+        self.pieces: dict[float, int] = {}
+
+    def visit(self, text: str, cm, tm, *_) -> None:
+        if text.strip():
+            y = round(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+            self.pieces[y] = self.pieces.get(y, 0) + 1
+
+    def may_hold_a_table(self) -> bool:
+        from .pdftables import MIN_ROWS
+
+        return sum(n >= 2 for n in self.pieces.values()) >= MIN_ROWS
 
 
 def _sanitise(text: str) -> str:
