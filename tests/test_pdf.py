@@ -135,7 +135,7 @@ def test_a_page_without_text_is_reported_by_name_and_page(ingested):
     report, index, records = ingested
     assert report.warnings == ["scanned.pdf p. 2: no text layer: scanned?"]
     assert "  warning: scanned.pdf p. 2: no text layer: scanned?" in report.summary().split("\n")
-    assert report.ok or {e.file for e in report.errors} == set(BAD)  # a warning is no error
+    assert "scanned.pdf" not in {e.file for e in report.errors}  # a warning is no error
     scanned = [p for p in index.passages(report.generation) if p.doc_id == "scanned"]
     assert {p.article: p.pages for p in scanned} == {"4": (1,), "5": (3,)}
     assert any("scanned.pdf p. 2" in r.getMessage() for r in records if r.levelno == logging.WARNING)
