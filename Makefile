@@ -26,10 +26,15 @@ $(DEVSTAMP): pyproject.toml $(STAMP)
 	(apt-get update -q && apt-get install -y -q chromium) >/dev/null || \
 	  (sudo apt-get update -q && sudo apt-get install -y -q chromium) >/dev/null
 
+# The PDF tests render documents with a Unicode TrueType font.
+/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:
+	(apt-get update -q && apt-get install -y -q fonts-dejavu-core) >/dev/null || \
+	  (sudo apt-get update -q && sudo apt-get install -y -q fonts-dejavu-core) >/dev/null
+
 run: $(STAMP)
 	$(PY) app.py
 
-test: $(DEVSTAMP) /usr/bin/chromium
+test: $(DEVSTAMP) /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 	$(PY) -m pytest -q
 
 ingest: $(STAMP)

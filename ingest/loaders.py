@@ -15,6 +15,12 @@ SUPPORTED = {".txt", ".md", ".pdf"}
 
 def load(path: Path, settings: Settings) -> list[Page]:
     """Pages of a document, numbered from 1. Raises DocumentError naming the file."""
+    return read(path, settings)[0]
+
+
+def read(path: Path, settings: Settings) -> tuple[list[Page], list[str]]:
+    """Pages of a document and what the reader should know about them, each note naming
+    the file: "CP_x.pdf p. 3: no text layer: scanned?". Raises DocumentError naming the file."""
     suffix = path.suffix.lower()
     size_mb = path.stat().st_size / 1e6
     if size_mb > settings.max_file_mb:
@@ -26,15 +32,20 @@ def load(path: Path, settings: Settings) -> list[Page]:
             raise DocumentError(path.name, f"not UTF-8 text ({exc.reason})") from exc
         if not text.strip():
             raise DocumentError(path.name, "empty document")
-        return [Page(i + 1, page) for i, page in enumerate(text.split("\f"))]
+        return [Page(i + 1, page) for i, page in enumerate(text.split("\f"))], []
     if suffix == ".pdf":
-        return _load_pdf(path, settings)
+        pages, notes = _load_pdf(path, settings)
+        # A page without text is most often a scanned image: its clauses cannot be searched.
+        textless = [f"p. {p.number}: no text layer: scanned?" for p in pages if not p.text.strip()]
+        return pages, [f"{path.name} {note}" for note in textless + notes]
     raise DocumentError(path.name, f"unsupported file type {suffix or '(none)'}")
 
 
-def _load_pdf(path: Path, settings: Settings) -> list[Page]:
+def _load_pdf(path: Path, settings: Settings) -> tuple[list[Page], list[str]]:
+    # Tables are looked for within part of the time limit, so that a long document
+    # still has its text read in time.
     command = [sys.executable, "-m", "ingest.pdfworker", str(path), str(settings.max_pdf_pages),
-               str(settings.pdf_memory_mb)]
+               str(settings.pdf_memory_mb), str(settings.pdf_timeout * 0.5)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=settings.pdf_timeout,
                               cwd=Path(__file__).resolve().parent.parent)
@@ -47,7 +58,7 @@ def _load_pdf(path: Path, settings: Settings) -> list[Page]:
     if "pages" not in result:
         reason = result.get("error") or _crash_reason(done)
         raise DocumentError(path.name, reason)
-    return [Page(i + 1, text) for i, text in enumerate(result["pages"])]
+    return [Page(i + 1, text) for i, text in enumerate(result["pages"])], list(result.get("notes", []))
 
 
 def _crash_reason(done: subprocess.CompletedProcess) -> str:

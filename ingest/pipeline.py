@@ -13,7 +13,7 @@ from .embeddings import Embedder, load_embedder
 from terms.errors import DocumentError, IngestBusy
 from terms.instructions import suspicious_lines
 
-from .loaders import SUPPORTED, load
+from .loaders import SUPPORTED, read
 from .manifest import is_present, read_manifest
 from terms.records import DocumentInfo, Passage, Sentence
 from .segment import segment
@@ -24,7 +24,7 @@ from .structure import parse
 log = logging.getLogger("ingest")
 
 # Bump when cleaning or segmentation changes, so existing indexes count as stale.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 @dataclass
@@ -39,6 +39,7 @@ class IngestReport:
     errors: list[DocumentError] = field(default_factory=list)
     flagged: dict[str, list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # indexed, but partly: "CP_x.pdf p. 3: no text layer: scanned?"
     per_document: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -54,6 +55,7 @@ class IngestReport:
                      f"{self.passages} passages ({self.embedded} embedded) in {self.seconds:.1f} s"]
         lines += [f"  error: {e}" for e in self.errors]
         lines += [f"  skipped: {s}" for s in self.skipped]
+        lines += [f"  warning: {w}" for w in self.warnings]
         for doc, hits in self.flagged.items():
             lines.append(f"  flagged {doc}: text that reads like instructions to a model "
                          f"(ingested as plain text): {hits[0]}" + (f" (+{len(hits) - 1} more)" if len(hits) > 1 else ""))
@@ -84,9 +86,14 @@ def is_stale(settings: Settings, index: Index) -> bool:
     return active is None or active.fingerprint != fingerprint
 
 
-def process(doc: DocumentInfo, path: Path, settings: Settings) -> tuple[list[Passage], list[Sentence], str, int, list[str]]:
-    """Load, clean and segment one document (pure but for reading the file)."""
-    pages = load(path, settings)
+def process(doc: DocumentInfo, path: Path, settings: Settings, notes: list[str] | None = None
+            ) -> tuple[list[Passage], list[Sentence], str, int, list[str]]:
+    """Load, clean and segment one document (pure but for reading the file).
+
+    What the reader noticed (a page without a text layer…) is added to ``notes``."""
+    pages, read_notes = read(path, settings)
+    if notes is not None:
+        notes += read_notes
     outline = parse(pages)
     if not outline.text.strip():
         raise DocumentError(path.name, "no text after cleaning")
@@ -138,7 +145,8 @@ def _run_locked(settings: Settings, embedder: Embedder, client, progress: bool, 
         docs_iter = tqdm(present, desc="reading", unit="doc", leave=False)
     for doc, path in docs_iter:
         try:
-            doc_passages, doc_sentences, text, pages, flags = process(doc, path, settings)
+            notes: list[str] = []
+            doc_passages, doc_sentences, text, pages, flags = process(doc, path, settings, notes)
         except DocumentError as exc:
             report.errors.append(exc)
             hashes.pop(doc.id, None)
@@ -152,6 +160,9 @@ def _run_locked(settings: Settings, embedder: Embedder, client, progress: bool, 
         report.per_document[doc.id] = len(doc_passages)
         if flags:
             report.flagged[doc.id] = flags
+        for note in notes:
+            report.warnings.append(note)
+            log.warning("%s", note)
     if report.errors:
         # The index must not claim to match a corpus it could not fully read: the
         # fingerprint then differs from a clean run, so the next start retries.

@@ -3,8 +3,10 @@
 Preamble, articles, sub-headings and lettered sub-sub-headings become heading paths;
 each definition of a definitions article is its own passage; a bullet list stays
 with its lead-in sentence; long sections are split at sentence boundaries into
-paragraph-sized passages that repeat their heading path as context. Every passage's
-text is ``outline.text[start:end]``.
+paragraph-sized passages that repeat their heading path as context. A table is a
+passage of its own (kind "table", its caption last in its heading path) whose
+sentences are its rows, each naming its columns. Every passage's text is
+``outline.text[start:end]``.
 """
 from __future__ import annotations
 
@@ -30,8 +32,22 @@ def sections(outline: Outline) -> list[Section]:
     has_articles = any(b.kind == "article" for b in outline.blocks)
     out: list[Section] = [Section("", "Préambule", (), "preamble") if has_articles else Section("", "", (), "body")]
     level2 = ""
+    interrupted: Section | None = None  # the section a table stands in, resumed after it
     for block in outline.blocks:
         current = out[-1]
+        if block.kind in ("caption", "row"):
+            if block.kind == "caption" or current.kind != "table":
+                interrupted = current if current.kind != "table" else interrupted
+                outer = interrupted.headings if interrupted.kind != "definition" else ()
+                caption = (block.title,) if block.kind == "caption" else ()
+                out.append(Section(current.article, current.article_title, outer + caption, "table"))
+            out[-1].blocks.append(block)
+            continue
+        if current.kind == "table" and block.kind not in ("article", "heading", "subheading", "definition"):
+            # Text after a table goes on with the section the table stood in.
+            out.append(Section(interrupted.article, interrupted.article_title, interrupted.headings,
+                               "body" if interrupted.kind == "definition" else interrupted.kind))
+            current = out[-1]
         if block.kind == "article":
             level2 = ""
             out.append(Section(block.number, block.title, (), "body"))
@@ -107,8 +123,17 @@ def segment(outline: Outline, doc: DocumentInfo, limit: int = 900) -> tuple[list
                 term=section.headings[0] if section.kind == "definition" else "",
             ))
     passages = _dedupe_ids(passages)
-    sentences = [Sentence(p.id, outline.text[a:b], a, b) for p in passages for a, b in sentence_spans(p.text, p.start)]
+    sentences = [Sentence(p.id, outline.text[a:b], a, b) for p in passages for a, b in _sentences(outline, p)]
     return passages, sentences
+
+
+def _sentences(outline: Outline, passage: Passage) -> list[tuple[int, int]]:
+    """A table's sentences are its rows, whole: "Opérateur : Orange ; Taux de reversement : 45 %"
+    would otherwise be cut at each colon. Its caption names it in the heading path."""
+    if passage.kind != "table":
+        return sentence_spans(passage.text, passage.start)
+    return [(b.start, b.end) for b in outline.blocks
+            if b.kind == "row" and passage.start <= b.start and b.end <= passage.end]
 
 
 def _pack(spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:

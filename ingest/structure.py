@@ -19,6 +19,8 @@ from .clean import (
     strip_trailing_spaces,
     words,
 )
+from .furniture import strip_furniture
+from .tables import cells, is_row, row_text, starts_table
 from terms.records import Page
 
 ARTICLE_NUMBERED = re.compile(r"^(\d{1,2})\.\s+(\S.*)$")
@@ -30,16 +32,22 @@ LETTERED = re.compile(r"^([a-z])/\s*(\S.*)$")
 LETTER_ITEM = re.compile(r"^[a-z]\)\s")
 DEFINITION = re.compile(r"^([A-ZÀ-Ý][\w’'()«» ]{0,40}?)\s*:\s*(?:désigne|désignent|\S)")
 SENTENCE_END = re.compile(r"[.!?;:»)]\s*$")
+CAPTION = re.compile(r"^(?:Tableau|Table|Grille|Barème|Annexe|Figure)\s+(?:n°\s*)?(?:\d+|[IVX]+|[A-Z])\b")
+# Blocks that a following line never continues.
+CLOSED = ("article", "heading", "subheading", "caption", "row")
+# Words a title never ends on: articles, prepositions, conjunctions.
+OPEN_WORDS = frozenset("""le la les l' un une des du de d' à au aux et ou en pour par sur dans avec sans sous
+the a an of to and or in for by on with""".split())
 
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # article | heading | subheading | definition | subdefinition | bullet | text
+    kind: str  # article | heading | subheading | definition | subdefinition | bullet | text | caption | row
     text: str
     start: int
     end: int
     number: str = ""  # article number for kind == "article"
-    title: str = ""  # heading / article title / defined term
+    title: str = ""  # heading / article title / defined term / table caption
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,10 @@ def _looks_like_heading(line: str, prev: str, next_line: str) -> bool:
         return False
     if re.search(r"[.,;]$", line) or URL_LINE.match(line):
         return False
+    if line.split()[-1].lower() in OPEN_WORDS:
+        # A title does not end on "Le" or "de": this is the head of a sentence that a
+        # narrow column wrapped onto a line of its own ("…avec le Prestataire. Le" / "Prestataire est…").
+        return False
     if prev and not SENTENCE_END.search(prev) and len(line.split()) > 3:
         # Mid-paragraph, only a short title-like line can be a heading: the PDF
         # sometimes drops the full stop before one ("…période successive" / "Résiliation").
@@ -110,14 +122,36 @@ def _looks_like_heading(line: str, prev: str, next_line: str) -> bool:
     return bool(next_line) and (first.isupper() or first.isdigit() or bool(BULLET.match(next_line)) or first in "«\"")
 
 
+@dataclass
+class _Table:
+    header: list[str]
+    page: int  # the page of its last row
+    rows: int = 0
+
+    def goes_on(self, row: list[str], page: int) -> bool:
+        """A table that starts a page right after one that ended the previous page, with as
+        many columns, is the same table running across the page break."""
+        return page != self.page and len(row) == len(self.header)
+
+
+def _is_caption(line: str, prev: str) -> bool:
+    """The line right above a table names it: "Tableau 1 — Taux de reversement par opérateur".
+    A line that goes on from an unfinished sentence is that sentence's end, not a caption."""
+    if CAPTION.match(line):
+        return True
+    return (len(line) <= 100 and line[:1].isupper() and not re.search(r"[.;:,]$", line)
+            and (not prev or bool(SENTENCE_END.search(prev))))
+
+
 def parse(pages: list[Page]) -> Outline:
     """Clean the pages and split them into typed blocks (pure function).
 
     The result's text is what every passage slices; its blocks are one per logical line.
     """
     raw_lines: list[tuple[int, str]] = []
-    for page in pages:
-        lines = [strip_trailing_spaces(line) for line in page.text.replace("\r\n", "\n").split("\n")]
+    for page in strip_furniture(pages):
+        lines = [line if is_row(line) else strip_trailing_spaces(line)  # an empty last cell is a cell
+                 for line in page.text.replace("\r\n", "\n").split("\n")]
         raw_lines.extend((page.number, line) for line in drop_trailing_url_lines(lines))
     vocabulary = words(" ".join(line for _, line in raw_lines))
 
@@ -128,6 +162,7 @@ def parse(pages: list[Page]) -> Outline:
     current_kind: tuple[str, str, str] | None = None
     blank_since = True
     in_definitions = False
+    table: _Table | None = None  # the table whose rows are being read
 
     def flush() -> None:
         nonlocal current, current_kind
@@ -136,19 +171,48 @@ def parse(pages: list[Page]) -> Outline:
             kinds.append(current_kind)
         current, current_kind = "", None
 
+    def close_table() -> None:
+        nonlocal current, current_kind, table
+        if table and not table.rows and any(table.header):  # a one-row table: its row is its header
+            flush()
+            current, current_kind = " ; ".join(c for c in table.header if c), ("row", "", "")
+        table = None
+
     for i, (page_no, raw) in enumerate(raw_lines):
+        if is_row(raw):
+            row = cells(raw)
+            if starts_table(raw) and not (table and table.goes_on(row, page_no)):
+                close_table()
+                flush()  # the header names the columns of the rows below; it is no row itself
+                table = _Table(row, page_no)
+                page_first_line.setdefault(page_no, (len(out), 0))
+                continue
+            table = table or _Table([], page_no)
+            repeated = page_no != table.page and row == table.header  # the header again, on the next page
+            table.page = page_no
+            if not repeated:
+                flush()
+                current, current_kind = row_text(table.header, row), ("row", "", "")
+                table.rows += 1
+                page_first_line.setdefault(page_no, (len(out), 0))
+            blank_since = False
+            continue
         line = raw.strip()
         if not line:
             blank_since = True
             continue
-        next_line = next((l.strip() for _, l in raw_lines[i + 1:] if l.strip()), "")
-        continues = current_kind is not None and current_kind[0] not in ("article", "heading", "subheading")
+        close_table()
+        next_raw = next((l for _, l in raw_lines[i + 1:] if l.strip()), "")
+        next_line = "" if is_row(next_raw) else next_raw.strip()  # a line above a table heads no section
+        continues = current_kind is not None and current_kind[0] not in CLOSED
         if continues and blank_since:
             # A blank line ends a block unless the sentence obviously goes on.
             continues = line[:1].islower() and not SENTENCE_END.search(current)
-        after_heading = current_kind is not None and current_kind[0] in ("article", "heading", "subheading")
+        after_heading = current_kind is not None and current_kind[0] in CLOSED
         prev = "" if (blank_since and not continues) or after_heading else current
         kind = classify(line, prev, next_line, in_definitions, raw)
+        if starts_table(next_raw) and kind[0] in ("text", "heading") and _is_caption(line, prev):
+            kind = ("caption", "", line)
         if (kind[0] == "bullet" and line.startswith("-") and continues and not blank_since
                 and current_kind and current_kind[0] != "bullet" and not SENTENCE_END.search(current)):
             # A dash inside an unfinished sentence opens an aside, not a list item:
@@ -175,6 +239,7 @@ def parse(pages: list[Page]) -> Outline:
         if page_no not in page_first_line:
             offset = len(current) - len(line)
             page_first_line[page_no] = (len(out), max(offset, 0))
+    close_table()
     flush()
 
     text_parts, blocks, position = [], [], 0
@@ -185,11 +250,11 @@ def parse(pages: list[Page]) -> Outline:
         text_parts.append(line)
         position += len(line) + 1
     text = "\n".join(text_parts)
-    page_starts = []
-    for page in pages:
+    page_starts: list[int] = []
+    for page in reversed(pages):
         if page.number in page_first_line:
             index, offset = page_first_line[page.number]
             page_starts.append(line_starts[index] + offset if index < len(line_starts) else len(text))
-        else:  # an empty page starts where the next content does
-            page_starts.append(page_starts[-1] if page_starts else 0)
-    return Outline(text, tuple(blocks), tuple(page_starts))
+        else:  # an empty page (a scanned one) starts where the next content does, and holds none
+            page_starts.append(page_starts[-1] if page_starts else len(text))
+    return Outline(text, tuple(blocks), tuple(reversed(page_starts)))

@@ -24,15 +24,33 @@ PAGE_2 = ("le montant restant dû, à compter de la date d'échéance de la fact
           "Le contrat est conclu pour une durée d'un an renouvelable.")
 BROKEN_SENTENCE = ("En cas de retard, le Client doit des pénalités de retard calculées sur le montant restant dû, "
                    "à compter de la date d'échéance de la facture.")
-BAD = {"corrupt.pdf": "corrupt", "truncated.pdf": "corrupt", "encrypted.pdf": "encrypted", "empty.pdf": "no text"}
+BAD = {"corrupt.pdf": "corrupt", "truncated.pdf": "corrupt", "encrypted.pdf": "encrypted", "empty.pdf": "no text",
+       "scan-only.pdf": "no text layer"}
+SCANNED_PAGE_2 = ["4. CONFIDENTIALITE\nLes informations échangées restent confidentielles pendant trois ans.",
+                  None,  # a scanned page: an image, no text layer
+                  "5. DUREE\nLe contrat est conclu pour une durée de deux ans."]
 
 
-def write_pdf(path, pages: list[str], user_password: str | None = None) -> None:
+def scan_image():
+    """A page image as a scanner makes it: dark strokes where the lines of text were."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (600, 800), 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(60, 700, 24):
+        draw.rectangle((50, y, 540 - (y * 7) % 120, y + 9), fill=30)
+    return image
+
+
+def write_pdf(path, pages: list[str | None], user_password: str | None = None) -> None:
+    """One PDF page per entry; None is a scanned page (an image without text)."""
     pdf = FPDF()
     pdf.set_font("Helvetica", size=11)
     for text in pages:
         pdf.add_page()
-        if text:
+        if text is None:
+            pdf.image(scan_image(), x=10, y=10, w=190)
+        elif text:
             pdf.multi_cell(0, 6, text)
     if user_password:
         pdf.set_encryption(owner_password="owner-secret", user_password=user_password)
@@ -50,6 +68,8 @@ def pdf_corpus(tmp_path_factory):
     (corpus / "truncated.pdf").write_bytes(good[: len(good) // 3])
     write_pdf(corpus / "encrypted.pdf", ["Texte confidentiel protégé par un mot de passe."], user_password="s3cret")
     write_pdf(corpus / "empty.pdf", [""])
+    write_pdf(corpus / "scanned.pdf", SCANNED_PAGE_2)
+    write_pdf(corpus / "scan-only.pdf", [None, None])
     (corpus / "memo.docx").write_bytes(b"PK\x03\x04 not really a docx")
     return corpus
 
@@ -96,10 +116,10 @@ def test_other_documents_are_still_ingested(ingested):
     report, index, _ = ingested
     assert not report.ok
     assert sorted(e.file for e in report.errors) == sorted(BAD)
-    assert report.documents == 2 and report.pages == 3
+    assert report.documents == 3 and report.pages == 6
     docs = {p.doc_id for p in index.passages(report.generation)}
-    assert docs == {"contrat", "notes"}
-    assert set(index.documents(report.generation)) == {"contrat", "notes"}
+    assert docs == {"contrat", "notes", "scanned"}
+    assert set(index.documents(report.generation)) == {"contrat", "notes", "scanned"}
     assert index.active().name == report.generation
 
 
@@ -107,6 +127,18 @@ def test_a_partial_index_is_not_taken_for_up_to_date(ingested):
     """The next run retries the files that failed instead of calling the index current."""
     report, index, _ = ingested
     assert index.active().fingerprint.endswith("-partial")
+
+
+def test_a_page_without_text_is_reported_by_name_and_page(ingested):
+    """A scanned page in a PDF with text elsewhere: the other pages are indexed, the page
+    is named in the report, not silently indexed empty."""
+    report, index, records = ingested
+    assert report.warnings == ["scanned.pdf p. 2: no text layer: scanned?"]
+    assert "  warning: scanned.pdf p. 2: no text layer: scanned?" in report.summary().split("\n")
+    assert "scanned.pdf" not in {e.file for e in report.errors}  # a warning is no error
+    scanned = [p for p in index.passages(report.generation) if p.doc_id == "scanned"]
+    assert {p.article: p.pages for p in scanned} == {"4": (1,), "5": (3,)}
+    assert any("scanned.pdf p. 2" in r.getMessage() for r in records if r.levelno == logging.WARNING)
 
 
 def test_unsupported_file_is_skipped_with_a_warning(ingested):
@@ -128,7 +160,8 @@ def test_cli_exits_non_zero_naming_the_bad_files(pdf_corpus, tmp_path):
     for name in BAD:
         assert name in output
     assert "encrypted" in output and "memo.docx" in output
-    assert "2 documents" in done.stdout  # the good ones were indexed all the same
+    assert "3 documents" in done.stdout  # the good ones were indexed all the same
+    assert "scanned.pdf p. 2: no text layer: scanned?" in done.stdout
 
 
 def test_cli_exits_zero_on_a_clean_corpus(tmp_path):
