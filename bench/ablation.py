@@ -1,0 +1,105 @@
+"""What each signal of the answer pipeline is worth: ``python bench/ablation.py [--out F.json]``.
+
+Runs the eval sets' dev and test splits with the whole pipeline, then with one signal
+turned off at a time (leave-one-out), in one process with the model loaded once:
+
+- ``use``: the second dense channel (USE) in the fused retrieval;
+- ``vocabulary``: the general vocabularies (slang and English renderings);
+- ``asks``: sentences preferred for carrying the kind of fact the question asks for;
+- ``join``: a second sentence quoted when nearly as good (back to the old, tight margin);
+- ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
+- ``definitions``: definitions stepping back unless asked for;
+- ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
+
+Turning a signal off sets the module constant or function it lives in for the run; the
+code measured is otherwise the shipped code. Prints one Markdown table per set.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from terms import Settings, offline_environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = ["cgs.dev", "cgs.test", "scenarios.dev", "scenarios.test"]
+METRICS = ["hit@5", "mrr", "quote_accuracy", "fact_recall", "abstention_recall", "answered_rate"]
+
+
+@contextmanager
+def turned_off(signal: str):
+    """The pipeline with one signal off, restored afterwards."""
+    import assistant.answer as answer
+    import assistant.core as core
+    import assistant.decide as decide
+    import assistant.retrieve as retrieve
+
+    saved: list[tuple[object, str, object]] = []
+
+    def put(owner, name, value):
+        saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
+
+    if signal == "use":
+        put(retrieve, "WEIGHTS", {k: {**w, "use": 0.0} for k, w in retrieve.WEIGHTS.items()})
+    elif signal == "vocabulary":
+        for module in (retrieve, answer, core):
+            put(module, "expand", lambda *args, **kwargs: "")
+    elif signal == "asks":
+        put(answer, "ASKED_WEIGHT", 0.0)
+        put(answer, "FIGURE_WEIGHT", 0.0)
+    elif signal == "join":
+        put(answer, "JOIN_MARGIN", 0.012)
+    elif signal == "parties":
+        put(core, "as_roles", lambda question, names: question)
+    elif signal == "definitions":
+        put(retrieve, "DEFINITION_PENALTY", 0.0)
+    elif signal == "answerability":
+        # The evidence level alone, as before the fitted model: abstain below the language's level.
+        put(decide, "model", lambda: {"weights": {"evidence": 40.0}, "bias": 0.0, "threshold": 0.5})
+    elif signal != "none":
+        raise SystemExit(f"unknown signal {signal!r}")
+    try:
+        yield
+    finally:
+        for owner, name, value in reversed(saved):
+            setattr(owner, name, value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--signals", default="none,use,vocabulary,asks,join,parties,definitions,answerability")
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    from evals.pipelines import AssistantPipeline
+    from evals.runner import assistant_for, read_set, run_set, summarise
+
+    results: dict[str, dict[str, dict]] = {}
+    with assistant_for(Settings(), None) as (assistant, _):
+        for signal in args.signals.split(","):
+            with turned_off(signal):
+                for name in args.sets.split(","):
+                    cases = read_set(ROOT / "evals" / "sets" / f"{name}.jsonl")
+                    _, scores = run_set(AssistantPipeline(assistant), cases, 10, progress=False)
+                    summary = summarise(cases, scores)
+                    results.setdefault(name, {})[signal] = {m: summary.get(m) for m in METRICS}
+                    print(f"{signal:>14} {name:<16}", json.dumps(results[name][signal]), file=sys.stderr, flush=True)
+    for name, rows in results.items():
+        print(f"\n### {name}\n\n| without | " + " | ".join(METRICS) + " |\n|---|" + "---:|" * len(METRICS))
+        for signal, values in rows.items():
+            label = "(whole pipeline)" if signal == "none" else signal
+            print(f"| {label} | " + " | ".join("—" if values[m] is None else f"{values[m]:.3f}" for m in METRICS) + " |")
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
