@@ -150,11 +150,12 @@ class Assistant:
 
     # -- the extractive pipeline: rewrite -> retrieve -> choose -> decide -> compose --
     def _extractive(self, question: str, history: list[str] | None, k: int | None) -> Answer:
-        query = self.rewrite(question, history)
-        evidence = self.gather(query, k or self.settings.k)
-        picked = self.choose(query, evidence)
-        decision = self.decide(query, evidence, picked)
-        return self.compose(query, evidence, picked, decision)
+        with self.search.pinned():
+            query = self.rewrite(question, history)
+            evidence = self.gather(query, k or self.settings.k)
+            picked = self.choose(query, evidence)
+            decision = self.decide(query, evidence, picked)
+            return self.compose(query, evidence, picked, decision)
 
     def rewrite(self, question: str, history: list[str] | None) -> Query:
         """Check the question, guess its language, make a follow-up standalone."""

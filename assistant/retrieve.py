@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +109,13 @@ class HybridSearch:
         self.cache_dir = cache_dir
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def snapshot(self) -> Snapshot:
+        """The active generation's snapshot (inside ``pinned()``, the one pinned)."""
+        pinned = getattr(self._local, "snapshot", None)
+        if pinned is not None:
+            return pinned
         active = self.index.active()
         if active is None:
             raise IndexMissing("no index yet: run `python -m ingest`")
@@ -119,6 +126,19 @@ class HybridSearch:
             if self._snapshot is None or self._snapshot.generation != active.name:
                 self._snapshot = self._load(active.name)
             return self._snapshot
+
+    @contextmanager
+    def pinned(self) -> Iterator[Snapshot]:
+        """Within the block, this thread sees one snapshot: an answer reads one generation
+        throughout (and asks Chroma which one is active once, not at every step)."""
+        if getattr(self._local, "snapshot", None) is not None:  # already pinned by the caller
+            yield self._local.snapshot
+            return
+        self._local.snapshot = self.snapshot()
+        try:
+            yield self._local.snapshot
+        finally:
+            self._local.snapshot = None
 
     def _load(self, generation: str) -> Snapshot:
         passages = self.index.passages(generation)
