@@ -231,11 +231,14 @@ def metric_table(old: dict, new: dict) -> str:
     def pick(summary: dict, group: str) -> dict:
         return summary if group == "all" else summary.get(group, {})
 
+    def title(group: str) -> str:  # "fr (62)": the group's cases in the new run
+        cases = pick(new, group).get("cases", pick(old, group).get("cases"))
+        return f"{group.split(':', 1)[-1]} ({cases})"
+
     blocks = []
     for start in range(0, len(groups), GROUPS_PER_BLOCK):
         chunk = groups[start:start + GROUPS_PER_BLOCK]
-        titles = "".join(f"{g.split(':', 1)[-1] + ' (' + str(pick(new, g).get('cases', pick(old, g).get('cases'))) + ')':>24}"
-                         for g in chunk)
+        titles = "".join(f"{title(g):>24}" for g in chunk)
         rows = [f"{'':<22}{titles}", f"{'metric':<22}" + f"{'old':>8}{'new':>8}{'Δ':>8}" * len(chunk)]
         for key in TABLE_KEYS:
             values = [(pick(old, g).get(key), pick(new, g).get(key)) for g in chunk]

@@ -146,7 +146,8 @@ def chart_line(report: Path, cases: list[dict], scores: list[dict], previous: di
     except ImportError:
         return "(No chart: matplotlib is not installed.)"
     what = "before (grey) and after (blue)" if previous else "this run"
-    return f"![hit@5, MRR, quote accuracy, fact recall and abstention recall per language and category, {what}]({chart.name})"
+    return (f"![hit@5, MRR, quote accuracy, fact recall and abstention recall per language and category, "
+            f"{what}]({chart.name})")
 
 
 def format_summary(summary: dict) -> str:
