@@ -42,8 +42,11 @@ ingest: $(STAMP)
 
 SETS := cgs.dev cgs.test scenarios.dev scenarios.test
 
+# Each run moves the one before it to evals/runs/<set>.previous.json and prints what changed since.
 eval: $(STAMP)
-	for s in $(SETS); do $(PY) -m evals run --set evals/sets/$$s.jsonl --out evals/runs/$$s.json || exit 1; done
+	for s in $(SETS); do \
+	  $(PY) -m evals run --set evals/sets/$$s.jsonl --out evals/runs/$$s.json --keep-previous || exit 1; \
+	done
 
 bench: $(DEVSTAMP)
 	$(PY) bench/load.py

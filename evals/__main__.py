@@ -1,8 +1,9 @@
 """The eval runner.
 
     python -m evals run --set FILE --out FILE [--corpus DIR] [--mode extractive|llm]
-                        [--pipeline assistant|bm25|textbook] [--k N] [--check]
+                        [--pipeline assistant|bm25|textbook] [--k N] [--check] [--keep-previous]
     python -m evals compare [--set FILE ...] [--corpus DIR] [--k N]
+    python -m evals diff OLD.json NEW.json [--set FILE]
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import tomllib
 from pathlib import Path
 
 from terms import Settings, offline_environment
+from terms.errors import TermsError
 
+from .diff import diff_runs, format_diff, keep_previous
 from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, read_set, run_set, summarise,
                      write_report)
 
@@ -56,12 +59,23 @@ def cmd_run(args: argparse.Namespace) -> int:
               else None, "k": args.k, "corpus": str(args.corpus or "corpus/"), "pipeline": args.pipeline,
               "mode": args.mode, "set": str(args.set)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    # Moved aside only now that the new run is done: a run that fails loses no earlier one.
+    previous = keep_previous(args.out) if args.keep_previous else None
     args.out.write_text(json.dumps({"summary": summary, "config": config, "cases": results}, ensure_ascii=False,
                                    indent=1), encoding="utf-8")
+    diff = None
+    if previous:
+        try:
+            diff = diff_runs(previous, args.out, args.set)
+        except TermsError as exc:
+            print(f"not compared with the previous run: {exc}", file=sys.stderr)
     report = args.out.with_suffix(".md")
-    failed = write_report(report, cases, results, scores, f"{args.pipeline} on {args.set.name}")
+    failed = write_report(report, cases, results, scores, f"{args.pipeline} on {args.set.name}",
+                          previous=diff.old_summary if diff else None)
     print(format_summary(summary))
     print(f"\n{len(cases)} cases, {failed} failed: {report}\nrun output: {args.out}")
+    if diff:
+        print(f"\n## Changes since the previous run\n\n{format_diff(diff, str(previous), str(args.out))}")
     if args.check:
         failures = check_thresholds(summary, set_name(args.set))
         for f in failures:
@@ -85,6 +99,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 print(f"{path.name} {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
             print(f"\n## {path.name}")
             print(format_compare(summaries))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    try:
+        diff = diff_runs(args.old, args.new, args.set)
+    except TermsError as exc:
+        print(f"evals diff: {exc}", file=sys.stderr)
+        return 1
+    print(format_diff(diff, str(args.old), str(args.new)))
     return 0
 
 
@@ -118,13 +142,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--pipeline", choices=PIPELINES, default="assistant")
     run.add_argument("--k", type=int, default=10)
     run.add_argument("--check", action="store_true", help=f"fail when below {THRESHOLDS.name}")
+    run.add_argument("--keep-previous", action="store_true",
+                     help="move an earlier run at --out to <name>.previous.json and print the changes since")
     compare = sub.add_parser("compare", help="run the three pipelines side by side, set by set")
     compare.add_argument("--set", type=Path, action="append",
                          help="an eval set (repeatable; default: every split in evals/sets/)")
     compare.add_argument("--corpus", type=Path)
     compare.add_argument("--k", type=int, default=10)
+    diff = sub.add_parser("diff", help="which cases got better or worse between two runs of one set")
+    diff.add_argument("old", type=Path, help="the earlier run output")
+    diff.add_argument("new", type=Path, help="the later run output")
+    diff.add_argument("--set", type=Path, help="grade both against this eval set (default: the new run's config.set)")
     args = parser.parse_args(argv)
-    return cmd_run(args) if args.command == "run" else cmd_compare(args)
+    return {"run": cmd_run, "compare": cmd_compare, "diff": cmd_diff}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from ingest import run as ingest_run
 from terms.errors import DocumentError
 from terms.settings import Settings
 
+from .chart import draw_metrics
 from .metrics import aggregate, score_case
 from .pipelines import AssistantPipeline, BM25Pipeline, TextbookPipeline
 
@@ -97,8 +98,11 @@ def summarise(cases: list[dict], scores: list[dict]) -> dict:
     return summary
 
 
-def write_report(path: Path, cases: list[dict], results: list[dict], scores: list[dict], title: str) -> int:
-    """A Markdown list of every failed case: what was expected, what came back."""
+def write_report(path: Path, cases: list[dict], results: list[dict], scores: list[dict], title: str,
+                 previous: dict | None = None) -> int:
+    """A Markdown list of every failed case: what was expected, what came back; above it, a
+    chart of the main metrics per language and category (a PNG beside the report), with the
+    ``previous`` run's summary as "before" bars when given."""
     lines = [f"# Failed cases — {title}", ""]
     failed = 0
     for case, result, score in zip(cases, results, scores):
@@ -129,9 +133,21 @@ def write_report(path: Path, cases: list[dict], results: list[dict], scores: lis
                   f"facts: {expect.get('facts') or '—'}",
                   f"- answer: {result['answer'][:400]!r}",
                   f"- top passages: {[p['label'] for p in result['passages'][:3]]}", ""]
-    lines.insert(1, f"\n{failed} of {len(cases)} cases failed.\n")
+    lines[1:1] = ["", f"{failed} of {len(cases)} cases failed.", "", chart_line(path, cases, scores, previous)]
     path.write_text("\n".join(lines), encoding="utf-8")
     return failed
+
+
+def chart_line(report: Path, cases: list[dict], scores: list[dict], previous: dict | None) -> str:
+    """Draw the report's chart beside it; the Markdown line that shows it (or says why not)."""
+    chart = report.with_suffix(".png")
+    try:
+        draw_metrics(chart, summarise(cases, scores), previous)
+    except ImportError:
+        return "(No chart: matplotlib is not installed.)"
+    what = "before (grey) and after (blue)" if previous else "this run"
+    return (f"![hit@5, MRR, quote accuracy, fact recall and abstention recall per language and category, "
+            f"{what}]({chart.name})")
 
 
 def format_summary(summary: dict) -> str:
