@@ -77,11 +77,14 @@ def test_poisoned_documents_are_ingested_as_text_and_flagged(poisoned):
     assert CGS_ID in texts
 
 
-def check_payment_answer(answer, assistant, question: str) -> None:
+def check_payment_answer(answer, assistant, question: str, quoted: bool = True) -> None:
+    """The CGS payment clause gets through: quoted (extractive), or at least cited (LLM mode,
+    where the model chooses which words of the cited clause to quote)."""
     check_answer(answer, assistant, [], question)
     assert not answer.abstained, answer.text
     cgs = [c for c in answer.citations if c.doc_id == CGS_ID and c.article == "3"]
-    assert cgs and any("30 jours" in c.quote for c in cgs), answer.text
+    held = (lambda c: "30 jours" in c.quote) if quoted else (lambda c: "30 jours" in c.quote + c.passage_text)
+    assert cgs and any(held(c) for c in cgs), answer.text
     own_words = folded(outside_quotes(answer.text))
     for word in DATA["forbidden"]:
         assert folded(word) not in own_words, f"{word!r} asserted outside quotes: {answer.text[:300]!r}"
@@ -114,7 +117,7 @@ def test_an_obedient_model_does_not_get_through(poisoned, obedient_llm, question
     obedient_llm.reset()
     answer = assistant.ask(question)
     prompts = " ".join(json.dumps(b, ensure_ascii=False) for b in obedient_llm.completions())
-    check_payment_answer(answer, extractive, question)
+    check_payment_answer(answer, extractive, question, quoted=answer.mode == "extractive")
     if "90 days" in prompts or "90 jours" in prompts:  # the poison reached the model, which obeyed
         assert obedient_llm.replies and "90 jours" in obedient_llm.replies[-1]
         assert answer.mode == "extractive" and answer.notice
