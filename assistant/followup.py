@@ -17,16 +17,35 @@ _ELLIPTIC_START = re.compile(
 )
 _PRONOUNS = re.compile(r"\b(?:il|elle|ils|elles|ce|cela|ça|celui-ci|celle-ci|it|this|that|they|them|those)\b",
                        re.IGNORECASE)
+# What refers back to the conversation: object pronouns, "still", "then", "in that case"…
+_ANAPHORA = re.compile(r"\b(?:le|la|les|lui|leur|y|en|encore|toujours|ensuite|du coup|dans ce cas|pareil|idem"
+                       r"|it|this|that|they|them|those|still|then|anymore|in that case|either)\b|\bs'il\b|\bqu'il\b",
+                       re.IGNORECASE)
+# Words a reply starts with that say nothing yet ("ok et s'il veut arrêter…").
+_FILLER = re.compile(r"^(?:ok(?:ay)?|d'accord|dac|bon|bien|alors|donc|bref|so|right|alright|well|oh|ah)\b[\s,.!]*",
+                     re.IGNORECASE)
+# A follow-up that refers back is short; a long question with "it" is usually standalone.
+ANAPHORIC_WORDS = 14
 _QUESTION_WORDS = {"quel", "quelle", "quels", "quelles", "comment", "combien", "pourquoi", "quand", "what",
                    "which", "how", "when", "why", "who", "where", "est", "ce", "qu", "can", "could", "does", "do",
                    "is", "are", "there", "y", "t", "peut", "doit", "long", "much", "many"}
 
 
 def is_follow_up(question: str) -> bool:
+    """Whether a question needs the conversation to be understood.
+
+    >>> is_follow_up("Et en cas de retard ?"), is_follow_up("ok et s'il veut arrêter avant ?")
+    (True, True)
+    >>> is_follow_up("Il peut encore le signer tel quel ?"), is_follow_up("Quel tribunal est compétent ?")
+    (True, False)
+    """
+    question = _FILLER.sub("", question.strip())
     words = re.findall(r"\w+", question)
-    if _ELLIPTIC_START.match(question.strip()):
+    if _ELLIPTIC_START.match(question):
         return True
-    return len(words) <= 4 and bool(_PRONOUNS.search(question))
+    if len(words) <= 4 and _PRONOUNS.search(question):
+        return True
+    return len(words) <= ANAPHORIC_WORDS and bool(_PRONOUNS.search(question)) and bool(_ANAPHORA.search(question))
 
 
 def topic_words(question: str) -> list[str]:
