@@ -251,20 +251,8 @@ class Assistant:
                       pointers=pointers, question=query.standalone, hits=hits[:evidence.k])
 
     def threshold(self, language: str) -> float:
+        """The usual evidence level of a question in ``language`` (see Settings)."""
         return self.settings.abstain_threshold_en if language == "en" else self.settings.abstain_threshold_fr
-
-    def _confidence(self, hits: list[Hit], picked, language: str, absent_topic: bool) -> float:
-        """0..1, where 0.5 is the abstention threshold.
-
-        The evidence is the mean of the best passage's and the best sentence's
-        similarity to the question. e5 similarities sit in a narrow band (about 0.78
-        for unrelated text, 0.90 for the clause that answers), hence the scale.
-        """
-        if not hits or not picked:
-            return 0.0
-        evidence = 0.5 * max(h.dense for h in hits[:3]) + 0.5 * max(s for *_, s in picked)
-        threshold = self.threshold(language) + (self.settings.absent_topic_margin if absent_topic else 0.0)
-        return max(0.0, min(1.0, 0.5 + (evidence - threshold) * 10))
 
     def _named(self, question: str) -> list[DocumentInfo]:
         """Absent documents the question names ("le DPA", "the anti-corruption code"): every
