@@ -24,13 +24,14 @@ CASES = [
 ]
 
 
-def write_corpus(tmp_path):
+def write_corpus(tmp_path, docs: dict[str, str] = DOCS, cases: list[dict] = CASES):
+    """A folder of .txt documents and an eval set over them."""
     corpus = tmp_path / "tos"
     corpus.mkdir()
-    for name, text in DOCS.items():
+    for name, text in docs.items():
         (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
     eval_set = tmp_path / "set.jsonl"
-    eval_set.write_text("\n".join(json.dumps(c) for c in CASES), encoding="utf-8")
+    eval_set.write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
     return corpus, eval_set
 
 

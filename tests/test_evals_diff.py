@@ -12,6 +12,7 @@ from evals.metrics import score_case
 from evals.runner import read_set, write_report
 from tests.test_evals_cli import DOCS as TOS
 from tests.test_evals_cli import run_cli as run_cli_args
+from tests.test_evals_cli import write_corpus
 
 # The documents of the runner's own test, and one more that pulls two questions of the set
 # its way: their answer is in the second passage retrieved, so `--k 1` loses it and `--k 3` finds it.
@@ -49,12 +50,7 @@ def run_cli(*args):
 def runs(tmp_path_factory):
     """Three real runs: k=3, then k=1 on the same --out with --keep-previous, and BM25 alone."""
     tmp = tmp_path_factory.mktemp("evaldiff")
-    corpus = tmp / "tos"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
-    eval_set = tmp / "set.jsonl"
-    eval_set.write_text("\n".join(json.dumps(c) for c in CASES), encoding="utf-8")
+    corpus, eval_set = write_corpus(tmp, DOCS, CASES)
     out = tmp / "run.json"
     common = ("--set", eval_set, "--out", out, "--corpus", corpus, "--keep-previous")
     first = run_cli("run", *common, "--k", "3")
