@@ -45,6 +45,9 @@ class Answer:
     pointers: list[dict[str, str]] = field(default_factory=list)  # absent documents to read instead
     question: str = ""  # the standalone question actually searched
     hits: list[Hit] = field(default_factory=list)
+    # Why it abstained: "no_evidence" (the terms do not answer), "not_given" (they touch the
+    # topic but do not state the figure asked for; the nearest clause is cited as context).
+    reason: str = ""
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -233,7 +233,8 @@ class Assistant:
                 lead = messages.not_given(language, figure, where(p, doc, language))
                 context = [citation(p, p.text[a:b], doc, supporting=True)]
             return Answer(messages.abstain(language, pointers, lead), context, True, decision.confidence, language,
-                          "extractive", pointers=pointers, question=query.standalone, hits=hits[:evidence.k])
+                          "extractive", pointers=pointers, question=query.standalone, hits=hits[:evidence.k],
+                          reason=decision.reason or "no_evidence")
         picked = self._with_precedence(picked, hits, evidence.snapshot, evidence.query_vector, query.searched,
                                        language)
         quotes = merge_quotes(picked)
