@@ -63,6 +63,16 @@ class Passage:
         """The heading path as one line, repeated in front of the text when embedding."""
         return " > ".join(self.heading_path)
 
+    def provenance(self) -> dict:
+        """The passage and where it sits, as plain JSON-ready data.
+
+        >>> Passage("cgs", "CGS 1", "Texte.", 10, 16, (2,), "3").provenance()["pages"]
+        [2]
+        """
+        return {"id": self.id, "doc_id": self.doc_id, "version": self.version, "article": self.article,
+                "article_title": self.article_title, "headings": list(self.headings), "pages": list(self.pages),
+                "start": self.start, "end": self.end, "kind": self.kind, "term": self.term, "text": self.text}
+
 
 @dataclass(frozen=True)
 class Sentence:

@@ -98,7 +98,7 @@ BAD_ASKS = {
     "missing": ({}, 422, "question"),
     "history not a list": ({"question": QUESTION, "history": "earlier"}, 422, "history"),
     "history of numbers": ({"question": QUESTION, "history": [1, 2]}, 422, "history"),
-    "history too long": ({"question": QUESTION, "history": ["q"] * 21}, 400, "history"),
+    "history turn too long": ({"question": QUESTION, "history": ["x" * 2001]}, 400, "history turn"),
     "k zero": ({"question": QUESTION, "k": 0}, 422, "k"),
     "k too big": ({"question": QUESTION, "k": 21}, 422, "k"),
     "k a string": ({"question": QUESTION, "k": "3"}, 422, "k"),
@@ -114,6 +114,15 @@ def test_bad_ask_is_a_json_4xx_that_says_what_is_wrong(http, case):
     body = r.json()
     assert set(body) == {"error", "detail"}
     assert word in (body["error"] + json.dumps(body["detail"])).lower()
+
+
+def test_history_keeps_the_latest_turns(http, server_settings):
+    """The one history rule: earlier questions, oldest first, the latest max_history_turns kept."""
+    turns = [f"Question numéro {n} ?" for n in range(25)] + ["   "]
+    r = http.post("/api/ask", json={"question": QUESTION, "history": turns})
+    assert r.status_code == 200, r.text
+    row = AuditLog(server_settings.audit_db).answer(r.json()["answer_id"])
+    assert json.loads(row["history"]) == turns[-server_settings.max_history_turns:-1]  # the blank one dropped
 
 
 @pytest.mark.parametrize("payload", [{"query": ""}, {"query": "paiement", "k": 0}, {"query": ["a"]}])

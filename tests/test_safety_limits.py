@@ -112,7 +112,10 @@ def api(limited, cgs_settings, tmp_path_factory):
         yield url, counting
 
 
-@pytest.mark.parametrize("case", DATA["cases"], ids=[c["id"] for c in DATA["cases"]])
+REFUSED_BY_THE_API = [c for c in DATA["cases"] if c["limit"] != "max_history_turns"]
+
+
+@pytest.mark.parametrize("case", REFUSED_BY_THE_API, ids=[c["id"] for c in REFUSED_BY_THE_API])
 def test_the_api_refuses_oversized_input_with_400(api, case):
     url, counting = api
     question, history = oversized(case)
@@ -124,11 +127,23 @@ def test_the_api_refuses_oversized_input_with_400(api, case):
     assert r.headers["content-type"].startswith("application/json")
     assert case["reason"] in r.json()["error"] and r.json()["detail"] == "BadQuestion"
     assert counting.calls == before and elapsed < 2 * FAST + 1
-    if case["limit"] != "max_history_turns":  # /v1 keeps the latest turns by design
-        messages = [{"role": "user", "content": h} for h in history] + [{"role": "user", "content": question}]
-        r = httpx.post(f"{url}/v1/chat/completions", json={"messages": messages}, timeout=30)
-        assert r.status_code == 400 and case["reason"] in r.json()["error"]
-        assert counting.calls == before
+    messages = [{"role": "user", "content": h} for h in history] + [{"role": "user", "content": question}]
+    r = httpx.post(f"{url}/v1/chat/completions", json={"messages": messages}, timeout=30)
+    assert r.status_code == 400 and case["reason"] in r.json()["error"]
+    assert counting.calls == before
+
+
+def test_the_server_keeps_only_the_latest_turns(api):
+    """Over HTTP a long conversation is not refused: its latest turns are the history."""
+    url, _ = api
+    case = next(c for c in DATA["cases"] if c["limit"] == "max_history_turns")
+    question, history = oversized(case)
+    history = ["Quel tribunal est compétent ?"] + history[1:]
+    assert len(history) > LIMITS["max_history_turns"]
+    r = httpx.post(f"{url}/api/ask", json={"question": question, "history": history}, timeout=30)
+    assert r.status_code == 200, r.text
+    messages = [{"role": "user", "content": h} for h in history] + [{"role": "user", "content": question}]
+    assert httpx.post(f"{url}/v1/chat/completions", json={"messages": messages}, timeout=30).status_code == 200
 
 
 def test_rate_limit_answers_429_per_client(limited, tmp_path_factory):

@@ -10,13 +10,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from terms.errors import IndexMissing, TermsError
+from terms.text import detect_language
 
-from ..guard import check_question
-from .runtime import NotReady, Runtime
+from .runtime import Answered, NotReady, Runtime
 
 PUBLIC_FIELDS = ("text", "citations", "abstained", "confidence", "language", "mode", "latency_ms", "notice",
                  "pointers")
@@ -31,7 +31,9 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: StrictStr = Field(description="The question, in French or English.",
                                 examples=["Quel est le délai de paiement des factures ?"])
-    history: list[StrictStr] | None = Field(None, description="Earlier questions of the conversation, oldest first.")
+    history: list[StrictStr] | None = Field(None, description=(
+        "The user's earlier questions of the conversation, oldest first; only the latest `max_history_turns` "
+        "(default 20) are used, each checked like a question."))
     k: Annotated[StrictInt, Field(ge=1, le=20)] | None = Field(None, description="Passages to retrieve (1..20).")
 
 
@@ -75,7 +77,7 @@ class PassageOut(BaseModel):
     doc_id: str
     version: str
     article: str
-    title: str
+    title: str = Field(validation_alias=AliasChoices("title", "article_title"))
     headings: list[str]
     pages: list[int]
     start: int
@@ -98,12 +100,12 @@ class FeedbackRequest(BaseModel):
     comment: Annotated[StrictStr, Field(max_length=4000)] = ""
 
 
-def answer_body(answer, answer_id: int, urls: dict[str, str]) -> dict:
+def answer_body(answered: Answered) -> dict:
     """The public part of an answer (no internal fields), citations with their URL."""
-    data = answer.to_dict()
+    data = answered.answer.to_dict()
     body = {k: data[k] for k in PUBLIC_FIELDS}
-    body["citations"] = [{**c, "url": urls.get(c["doc_id"], "")} for c in body["citations"]]
-    return {"answer_id": answer_id, **body}
+    body["citations"] = [{**c, "url": answered.urls.get(c["doc_id"], "")} for c in body["citations"]]
+    return {"answer_id": answered.answer_id, **body}
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -113,25 +115,16 @@ def router(runtime: Runtime) -> APIRouter:
 
     @api.post("/ask", response_model=AnswerOut, summary="Answer a question with exact clause citations")
     def ask(request: AskRequest) -> dict:
-        assistant = runtime.assistant
-        answer = assistant.ask(request.question, request.history, request.k)
-        history = request.history or []
-        answer_id = runtime.audit.log_answer("api", request.question, history, answer, runtime.corpus_version())
-        return answer_body(answer, answer_id, runtime.urls())
+        return answer_body(runtime.answer("api", request.question, request.history, request.k))
 
     @api.post("/search", response_model=SearchOut, summary="The passages that best match a query, with scores")
     def search(request: SearchRequest) -> dict:
         assistant = runtime.assistant
-        query, _ = check_question(request.query, None, runtime.settings.max_question_chars, 0)
-        from terms.text import detect_language
-
+        query, _ = runtime.check(request.query)
         language = detect_language(query)
         hits = assistant.retrieve(query, request.k, language)
         return {"query": query, "language": language, "passages": [{
-            "id": h.passage.id, "doc_id": h.passage.doc_id, "version": h.passage.version,
-            "article": h.passage.article, "title": h.passage.article_title, "headings": list(h.passage.headings),
-            "pages": list(h.passage.pages), "start": h.passage.start, "end": h.passage.end, "kind": h.passage.kind,
-            "text": h.passage.text,
+            **h.passage.provenance(),
             "scores": {"fused": h.score, "dense": h.dense, "lexical": h.lexical, "rank": h.rank},
         } for h in hits]}
 

@@ -3,9 +3,10 @@
 ``POST /v1/chat/completions`` and ``GET /v1/models`` (one model, ``terms-assistant``).
 
 - The **last user message is the question**; the earlier user messages are the
-  history (the latest ``max_history_turns`` of them). System and assistant messages
-  are ignored: the answer comes from the terms, not from instructions. ``content`` may
-  be a string or a list of ``{"type": "text", "text": ...}`` parts.
+  history, under the server's one history rule (``Runtime.check``: the latest
+  ``max_history_turns`` kept, each checked like a question). System and assistant
+  messages are ignored: the answer comes from the terms, not from instructions.
+  ``content`` may be a string or a list of ``{"type": "text", "text": ...}`` parts.
 - The answer text ends with a sources list::
 
       Selon l'article 3 (Règlement) des CGS : « … payables à 30 jours … »
@@ -45,10 +46,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from terms.errors import BadQuestion
 
-from ..answer import Answer
 from .api import add_not_found, answer_body
 from .formatting import sources_text
-from .runtime import Runtime
+from .runtime import Answered, Runtime
 
 MODEL_ID = "terms-assistant"
 
@@ -77,13 +77,17 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def split_messages(messages: list[ChatMessage], max_turns: int) -> tuple[str, list[str]]:
-    """(question, history): the last user message, and the user messages before it."""
+def split_messages(messages: list[ChatMessage]) -> tuple[str, list[str]]:
+    """(question, history): the last user message, and the user messages before it.
+
+    >>> split_messages([ChatMessage(role="user", content="a"), ChatMessage(role="assistant", content="b"),
+    ...                 ChatMessage(role="user", content=[{"type": "text", "text": "c"}])])
+    ('c', ['a'])
+    """
     users = [m.text() for m in messages if m.role == "user"]
     if not users:
         raise BadQuestion("no user message: the last user message is the question")
-    history = users[:-1][-max_turns:] if max_turns > 0 else []
-    return users[-1], history
+    return users[-1], users[:-1]
 
 
 def _usage(question: str, history: list[str], text: str) -> dict:
@@ -102,59 +106,49 @@ def router(runtime: Runtime) -> APIRouter:
 
     @v1.post("/chat/completions", summary="Answer the last user message (OpenAI chat completions format)")
     def chat_completions(request: ChatRequest):
-        assistant = runtime.assistant
-        question, history = split_messages(request.messages, runtime.settings.max_history_turns)
+        question, history = split_messages(request.messages)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
         if not request.stream:
-            answer = assistant.ask(question, history)
-            answer_id = runtime.audit.log_answer("openai", question, history, answer, runtime.corpus_version())
-            text = answer.text + sources_text(answer.citations, runtime.urls())
+            answered = runtime.answer("openai", question, history)
+            text = answered.answer.text + sources_text(answered.answer.citations, answered.urls)
             return {
                 "id": completion_id, "object": "chat.completion", "created": created, "model": MODEL_ID,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                              "finish_reason": "stop", "logprobs": None}],
-                "usage": _usage(question, history, text),
-                **_extras(answer, answer_id, runtime),
+                "usage": _usage(answered.question, answered.history, text),
+                **_extras(answered),
             }
-        pieces = assistant.stream(question, history)
-        first = next(pieces)  # validates and retrieves now: errors become HTTP errors, not a broken stream
-        return StreamingResponse(_sse(runtime, pieces, first, question, history, completion_id, created),
-                                 media_type="text/event-stream", headers={"cache-control": "no-cache"})
+        # Checked and retrieved now: a refusal is an HTTP error, not a broken stream.
+        pieces = runtime.stream("openai", question, history)
+        return StreamingResponse(_sse(pieces, completion_id, created), media_type="text/event-stream",
+                                 headers={"cache-control": "no-cache"})
 
     add_not_found(v1)
     return v1
 
 
-def _extras(answer: Answer, answer_id: int, runtime: Runtime) -> dict:
-    body = answer_body(answer, answer_id, runtime.urls())
+def _extras(answered: Answered) -> dict:
+    body = answer_body(answered)
     terms = {k: body[k] for k in ("answer_id", "abstained", "confidence", "language", "mode", "notice", "pointers",
                                   "latency_ms")}
     return {"citations": body["citations"], "terms": terms}
 
 
-def _sse(runtime: Runtime, pieces: Iterator, first, question: str, history: list[str], completion_id: str,
-         created: int) -> Iterator[str]:
+def _sse(pieces: Iterator[str | Answered], completion_id: str, created: int) -> Iterator[str]:
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
         data = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    item = first
-    for item in _chain(first, pieces):
-        if isinstance(item, Answer):
-            break
-        yield chunk({"content": item})
-    answer: Answer = item
-    answer_id = runtime.audit.log_answer("openai", question, history, answer, runtime.corpus_version())
-    sources = sources_text(answer.citations, runtime.urls())
-    if sources:
-        yield chunk({"content": sources})
-    yield chunk({}, "stop", usage=_usage(question, history, answer.text + sources), **_extras(answer, answer_id, runtime))
+    for item in pieces:
+        if isinstance(item, Answered):
+            answer = item.answer
+            sources = sources_text(answer.citations, item.urls)
+            if sources:
+                yield chunk({"content": sources})
+            yield chunk({}, "stop", usage=_usage(item.question, item.history, answer.text + sources), **_extras(item))
+        else:
+            yield chunk({"content": item})
     yield "data: [DONE]\n\n"
-
-
-def _chain(first, rest: Iterator) -> Iterator:
-    yield first
-    yield from rest

@@ -1,16 +1,22 @@
 """What the server holds while it runs: the assistant (once it can answer), the audit
-log, and the corpus facts the routes and the chat show."""
+log, the one answer path every channel goes through, and the corpus facts the routes
+and the chat show."""
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import metadata
 
 from terms.errors import IngestBusy, TermsError
 from terms.settings import Settings
 
+from ..answer import Answer
 from ..core import Assistant
+from ..guard import check_question
 from .audit import AuditLog
 
 log = logging.getLogger("server")
@@ -25,6 +31,31 @@ def package_version() -> str:
         return metadata.version("terms-assistant")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An answer as a channel shows it: the question and history as checked and logged,
+    the audit id (for feedback), and the manifest links of the cited documents."""
+
+    answer: Answer
+    answer_id: int
+    question: str
+    history: list[str]
+    urls: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A streamed answer: the checked question and history at once, then (iterating)
+    pieces of text and, last, the Answered."""
+
+    question: str
+    history: list[str]
+    pieces: Iterator[str | Answered]
+
+    def __iter__(self) -> Iterator[str | Answered]:
+        return self.pieces
 
 
 class Runtime:
@@ -93,6 +124,61 @@ class Runtime:
         except Exception as exc:  # noqa: BLE001 - reported by /health instead of dying unseen in a thread
             self.error, self.stage = f"{type(exc).__name__}: {exc}", "failed"
             log.exception("cannot start the assistant")
+
+    # -- the one answer path -----------------------------------------------------------
+    def check(self, question: object, history: object = None) -> tuple[str, list[str]]:
+        """The question and history every channel hands on, checked once at the edge.
+
+        The history rule: ``history`` is the user's earlier questions of the
+        conversation, oldest first; only the latest ``max_history_turns`` are kept
+        (older ones are dropped, not refused), and each kept turn is cleaned and
+        bounded like a question (a turn that is blank once cleaned is dropped).
+        Raises BadQuestion with the reason.
+
+        >>> runtime.settings.max_history_turns                # doctest: +SKIP
+        2
+        >>> runtime.check(" Délai ? ", ["q1", "q2", "  "])    # doctest: +SKIP
+        ('Délai ?', ['q2'])
+        """
+        turns = self.settings.max_history_turns
+        if isinstance(history, list):
+            history = history[-turns:] if turns > 0 else []
+        return check_question(question, history, self.settings.max_question_chars, turns)
+
+    def answer(self, channel: str, question: object, history: object = None, k: int | None = None) -> Answered:
+        """Check, answer, log: what /api/ask, /v1/chat/completions and the chat all do.
+
+        >>> runtime.answer("api", "Quel est le délai de paiement ?").answer.citations[0].article  # doctest: +SKIP
+        '3'
+        """
+        assistant = self.assistant
+        question, history = self.check(question, history)
+        return self._logged(channel, question, history, assistant.ask(question, history, k))
+
+    def stream(self, channel: str, question: object, history: object = None,
+               k: int | None = None) -> Streamed:
+        """The streaming twin of ``answer``: pieces of text, then the Answered.
+
+        The question is checked and retrieved before this returns, so a refusal is
+        raised here, before a caller has started its response."""
+        assistant = self.assistant
+        question, history = self.check(question, history)
+        pieces = assistant.stream(question, history, k)
+        first = next(pieces)
+        return Streamed(question, history,
+                        self._logged_stream(channel, question, history, itertools.chain([first], pieces)))
+
+    def _logged_stream(self, channel: str, question: str, history: list[str],
+                       pieces: Iterator[str | Answer]) -> Iterator[str | Answered]:
+        for item in pieces:
+            if isinstance(item, Answer):
+                yield self._logged(channel, question, history, item)
+                return
+            yield item
+
+    def _logged(self, channel: str, question: str, history: list[str], answer: Answer) -> Answered:
+        answer_id = self.audit.log_answer(channel, question, history, answer, self.corpus_version())
+        return Answered(answer, answer_id, question, history, self.urls())
 
     # -- facts about the corpus ------------------------------------------------------
     def index_stats(self) -> dict:

@@ -16,9 +16,8 @@ import gradio as gr
 
 from terms.errors import TermsError
 
-from ..answer import Answer
 from . import formatting
-from .runtime import Runtime
+from .runtime import Answered, NotReady, Runtime
 
 UI = {
     "fr": {
@@ -98,34 +97,30 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
     settings = runtime.settings
 
     def respond(message: str, chat: list, records: list, lang: str):
+        earlier = [r["question"] for r in records if r and r.get("role") == "user"]
         try:
-            assistant = runtime.assistant
-        except TermsError:
+            streamed = runtime.stream("ui", message or "", earlier)  # checks the question first
+        except NotReady:
             raise gr.Error(UI[lang]["not_ready"].format(stage=runtime.stage)) from None
-        history = [r["question"] for r in records if r and r.get("role") == "user"][-settings.max_history_turns:]
-        pieces = assistant.stream(message or "", history)
-        try:
-            first = next(pieces)  # validates the question before anything is shown
         except TermsError as exc:
             raise gr.Error(str(exc)) from None
-        urls = runtime.urls()
-        chat = chat + [{"role": "user", "content": formatting.user_html(message)},
+        question = streamed.question
+        chat = chat + [{"role": "user", "content": formatting.user_html(question)},
                        {"role": "assistant", "content": formatting.partial_html("")}]
-        records = records + [{"role": "user", "question": message}, None]
+        records = records + [{"role": "user", "question": question}, None]
         text = ""
-        answer = first
-        for item in _chain(first, pieces):
-            if isinstance(item, Answer):
-                answer = item
-                break
+        for item in streamed:
+            if isinstance(item, Answered):
+                answer, urls = item.answer, item.urls
+                chat[-1] = {"role": "assistant", "content": formatting.answer_html(answer, urls, lang)}
+                records[-1] = {"role": "assistant", "answer_id": item.answer_id, "question": question,
+                               "text": answer.text,
+                               "citations": json.dumps(answer.to_dict()["citations"], ensure_ascii=False)}
+                yield chat, records, "", formatting.plain_answer(answer, urls)
+                return
             text += item
             chat[-1] = {"role": "assistant", "content": formatting.partial_html(text)}
             yield chat, records, "", gr.skip()
-        answer_id = runtime.audit.log_answer("ui", message, history, answer, runtime.corpus_version())
-        chat[-1] = {"role": "assistant", "content": formatting.answer_html(answer, urls, lang)}
-        records[-1] = {"role": "assistant", "answer_id": answer_id, "question": message, "text": answer.text,
-                       "citations": json.dumps(answer.to_dict()["citations"], ensure_ascii=False)}
-        yield chat, records, "", formatting.plain_answer(answer, urls)
 
     def on_like(records: list, lang: str, like: gr.LikeData):
         index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
@@ -242,7 +237,3 @@ def theme() -> gr.themes.Base:
                           font=["Inter", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
 
-
-def _chain(first, rest):
-    yield first
-    yield from rest
