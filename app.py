@@ -32,9 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(**overrides)
     import uvicorn
 
+    from assistant.server.serve import uvicorn_config
+
     logging.getLogger("server").info("serving on http://%s:%d (chat at /, API docs at /docs)",
                                      settings.host, settings.port)
-    uvicorn.run(make_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.Server(uvicorn_config(make_app(settings), settings.host, settings.port, settings.read_timeout,
+                                  log_level="info")).run()
     return 0
 
 

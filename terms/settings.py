@@ -5,9 +5,10 @@ Every field has a working default, so a fresh checkout needs no configuration.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,26 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 120
     concurrency_limit: int = 8
     max_queue: int = 64
+    # Reads other users' data (the feedback export); unset, those routes answer 403.
+    admin_key: str | None = None
+    # Questions and history turns, in tokens of the embedding model: what a question costs
+    # is the model's work, which grows with tokens (2,000 CJK characters are ~2,000 tokens,
+    # 2,000 French characters ~500, a usual question 15-30).
+    max_question_tokens: int = 128
+    # Request bodies past this are refused (413) while they are read, never read whole.
+    max_body_kb: int = 64
+    # Seconds a client has to send a request's headers, and again its body.
+    read_timeout: float = 10.0
+    # Host header values accepted besides localhost / 127.0.0.1 / [::1] (with the port):
+    # "terms.example.com" or "terms.example.com:8443"; comma-separated in the environment.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     @property
     def chroma_path(self) -> Path:

@@ -9,19 +9,27 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 
+from assistant.server.serve import uvicorn_config
+from terms.settings import Settings
 from tests.conftest import free_port
 
 
 @contextmanager
-def running_server(app, ready_timeout: float = 120.0, wait_ready: bool = True) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 and yield its base URL once /health says ready.
+def running_server(app, ready_timeout: float = 120.0, wait_ready: bool = True,
+                   read_timeout: float | None = None) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1, configured as ``python app.py`` serves it, and yield
+    its base URL once /health says ready. ``read_timeout``: the app's setting by default.
 
     >>> with running_server(make_app(settings, assistant)) as url:   # doctest: +SKIP
     ...     httpx.get(f"{url}/health").json()["ready"]
     True
     """
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    if read_timeout is None:
+        settings = getattr(getattr(app, "state", None), "settings", None) or Settings()
+        read_timeout = settings.read_timeout
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, read_timeout, log_level="warning",
+                                           lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -13,16 +13,21 @@ from starlette.routing import Route
 
 from assistant.server import make_app
 from assistant.server.audit import AuditLog
-from assistant.server.gate import ApiGate
+from assistant.server.gate import Gate
+from terms.settings import Settings
 from tests.server_utils import running_server
 
 QUESTION = "Quel est le délai de paiement des factures ?"
 BILLING_URL = "https://www.highconnexion.com/wp-content/uploads/CP_HighConnexion_Billing.pdf"
 
 
+ADMIN = "admin-secret"
+
+
 @pytest.fixture(scope="module")
 def url(server_settings, assistant):
-    with running_server(make_app(server_settings, assistant=assistant)) as base:
+    settings = server_settings.model_copy(update={"admin_key": ADMIN})
+    with running_server(make_app(settings, assistant=assistant)) as base:
         yield base
 
 
@@ -149,7 +154,8 @@ def test_answers_and_feedback_are_audited(http, server_settings, assistant):
 
     f = http.post("/api/feedback", json={"answer_id": answer_id, "rating": "down", "comment": "=trop court"})
     assert f.status_code == 200, f.text
-    csv_text = http.get("/api/feedback.csv")
+    assert http.get("/api/feedback.csv").status_code == 401  # other users' data: the admin key only
+    csv_text = http.get("/api/feedback.csv", headers={"authorization": f"Bearer {ADMIN}"})
     assert csv_text.headers["content-type"].startswith("text/csv")
     lines = csv_text.text.splitlines()
     assert lines[0] == "id,at,answer_id,rating,comment,question,answer,citations"
@@ -181,9 +187,9 @@ def test_rate_limit_per_client(server_settings, assistant):
         r = http.get("/api/documents")
         assert r.status_code == 429 and r.json()["error"] == "rate limited"
         assert 1 <= int(r.headers["retry-after"]) <= 60
-        # another token is another client; the probe is never limited
-        assert http.get("/api/documents", headers={"authorization": "Bearer other"}).status_code == 200
-        assert http.get("/health").status_code == 200
+        # without an API key a token names no one: the same address is the same client
+        assert http.get("/api/documents", headers={"authorization": "Bearer other"}).status_code == 429
+        assert http.get("/health").status_code == 200  # the probe is never limited
 
 
 def test_busy_answers_503_at_once_instead_of_hanging():
@@ -197,7 +203,7 @@ def test_busy_answers_503_at_once_instead_of_hanging():
 
     inner = Starlette(routes=[Route("/api/ask", slow, methods=["POST"]), Route("/health", lambda r: JSONResponse(
         {"ready": True}))])
-    app = ApiGate(inner, api_key=None, rate_limit_per_minute=0, capacity=1)
+    app = Gate(inner, Settings(rate_limit_per_minute=0), capacity=1)
     with running_server(app) as base:
         first: dict = {}
         worker = threading.Thread(target=lambda: first.update(r=httpx.post(f"{base}/api/ask", timeout=20)))

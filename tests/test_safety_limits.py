@@ -4,7 +4,10 @@ Oversized questions, histories with too many or too long turns, and corpus files
 over ``max_file_mb`` are refused before any model work: the refusal is fast and the
 embedder's call counter does not move (a real embedder that counts its calls; the
 counter does move for a valid question, so the check can fail). The HTTP API
-answers 400 the same way, and 429 past the per-client rate limit.
+answers 400 the same way (413 for a body over its size limit), also bounds questions
+in tokens of the embedding model (CJK, emoji, combining marks… within the character
+limit but hundreds of tokens), keeps only the latest history turns, and answers 429
+past the per-client rate limit, however the client names itself.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import pytest
 from assistant.core import Assistant
 from assistant.server import make_app
 from terms.errors import BadQuestion
+from terms.settings import Settings
 from ingest.loaders import load
 from ingest.pipeline import run
 from ingest.store import Index
@@ -47,6 +51,9 @@ class CountingEmbedder:
         self.texts += texts
         return self.inner.embed_passages(texts)
 
+    def count_tokens(self, text: str) -> int:  # the tokenizer only: not model work
+        return self.inner.count_tokens(text)
+
 
 def oversized(case: dict) -> tuple[str, list[str]]:
     """The (question, history) of a case, every other part within the limits."""
@@ -65,7 +72,8 @@ def oversized(case: dict) -> tuple[str, list[str]]:
 def limited(cgs_settings, assistant, tmp_path_factory):
     settings = cgs_settings.model_copy(update={
         "max_question_chars": LIMITS["max_question_chars"], "max_history_turns": LIMITS["max_history_turns"],
-        "rate_limit_per_minute": 0, "data_dir": cgs_settings.data_dir})
+        "max_question_tokens": LIMITS["max_question_tokens"], "rate_limit_per_minute": 0,
+        "data_dir": cgs_settings.data_dir})
     counting = CountingEmbedder(assistant.embedder)
     bot = Assistant(settings, Index(assistant.index.client, counting, settings.collection_prefix))
     bot.ask(DATA["valid_question"])  # load the snapshot now
@@ -123,14 +131,54 @@ def test_the_api_refuses_oversized_input_with_400(api, case):
     started = time.perf_counter()
     r = httpx.post(f"{url}/api/ask", json={"question": question, "history": history}, timeout=30)
     elapsed = time.perf_counter() - started
-    assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/json")
-    assert case["reason"] in r.json()["error"] and r.json()["detail"] == "BadQuestion"
+    assert_refused(r, case, {"question": question, "history": history})
     assert counting.calls == before and elapsed < 2 * FAST + 1
     messages = [{"role": "user", "content": h} for h in history] + [{"role": "user", "content": question}]
     r = httpx.post(f"{url}/v1/chat/completions", json={"messages": messages}, timeout=30)
-    assert r.status_code == 400 and case["reason"] in r.json()["error"]
+    assert_refused(r, case, {"messages": messages})
     assert counting.calls == before
+
+
+def assert_refused(r: httpx.Response, case: dict, payload: dict) -> None:
+    """400 with the reason; or 413 for a body over the server's limit, refused as it is read."""
+    if len(json.dumps(payload).encode()) > Settings().max_body_kb * 1024:
+        assert r.status_code == 413 and r.json()["error"] == "request too large", r.text
+    else:
+        assert r.status_code == 400, r.text
+        assert case["reason"] in r.json()["error"] and r.json()["detail"] == "BadQuestion"
+
+
+def to_the_char_limit(text: str) -> str:
+    return (text * (LIMITS["max_question_chars"] // len(text) + 1))[: LIMITS["max_question_chars"]]
+
+
+@pytest.mark.parametrize("case", DATA["token_cases"], ids=[c["id"] for c in DATA["token_cases"]])
+def test_the_api_bounds_questions_in_tokens(api, case):
+    """Within the character limit, yet hundreds of tokens: refused before any model work,
+    as a question, as a history turn, and through /v1."""
+    url, counting = api
+    text = to_the_char_limit(case["text"])
+    before = counting.calls
+    r = httpx.post(f"{url}/api/ask", json={"question": text}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "question is too long" in r.json()["error"] and f"at most {LIMITS['max_question_tokens']} tokens" \
+        in r.json()["error"]
+    r = httpx.post(f"{url}/api/ask", json={"question": DATA["valid_question"], "history": [text]}, timeout=30)
+    assert r.status_code == 400 and "history turn is longer" in r.json()["error"], r.text
+    r = httpx.post(f"{url}/v1/chat/completions", json={"messages": [{"role": "user", "content": text}]}, timeout=30)
+    assert r.status_code == 400 and "tokens" in r.json()["error"]
+    assert counting.calls == before, "the embedder ran before the refusal"
+
+
+def test_the_token_bound_lets_usual_questions_through(api):
+    url, counting = api
+    before = counting.calls
+    long_but_fair = ("Quelles sont les pénalités applicables en cas de retard de paiement des factures "
+                     "et à partir de quand sont-elles dues ?")
+    for question in (DATA["valid_question"], long_but_fair):
+        assert httpx.post(f"{url}/api/ask", json={"question": question}, timeout=60).status_code == 200
+    assert counting.calls > before
 
 
 def test_the_server_keeps_only_the_latest_turns(api):
@@ -157,10 +205,16 @@ def test_rate_limit_answers_429_per_client(limited, tmp_path_factory):
         r = httpx.post(f"{url}/api/ask", json={"question": DATA["valid_question"]}, timeout=60)
         assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
         assert r.json()["error"] == "rate limited"
-        # Another client (here: another bearer token on the same address) has its own budget.
-        other = httpx.post(f"{url}/api/ask", json={"question": DATA["valid_question"]}, timeout=60,
-                           headers={"authorization": "Bearer another-client"})
-        assert other.status_code == 200
+        # With no API key configured a bearer token proves nothing: a fresh random token
+        # on each request is the same client (same address), still limited.
+        for n in range(5):
+            other = httpx.post(f"{url}/api/ask", json={"question": DATA["valid_question"]}, timeout=60,
+                               headers={"authorization": f"Bearer random-{n}"})
+            assert other.status_code == 429, other.text
+        # Another address is another client.
+        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(transport=transport, timeout=60) as elsewhere:
+            assert elsewhere.post(f"{url}/api/ask", json={"question": DATA["valid_question"]}).status_code == 200
 
 
 def test_oversized_corpus_file_is_refused_before_reading(small_corpus, make_settings, embedder):

@@ -46,7 +46,7 @@ def hostile_index(tmp_path_factory, embedder):
     corpus = root / "corpus"
     corpus.mkdir()
     (corpus / DATA["document"]["file"]).write_text(DATA["document"]["text"], encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, data_dir=root / "data", rate_limit_per_minute=0)
+    settings = Settings(corpus_dir=corpus, data_dir=root / "data", rate_limit_per_minute=0, admin_key="admin")
     assert run(settings, embedder=embedder, progress=False).ok
     return settings
 
@@ -146,5 +146,5 @@ def test_api_routes_answer_json_never_html(server, method, path, body):
 
 def test_feedback_export_is_csv_not_html(server):
     _, url = server
-    r = httpx.get(url + "/api/feedback.csv", timeout=30)
+    r = httpx.get(url + "/api/feedback.csv", timeout=30, headers={"authorization": "Bearer admin"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")

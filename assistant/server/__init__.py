@@ -1,8 +1,8 @@
 """The one server: FastAPI (HTTP API, OpenAI-compatible endpoint, health) with the
 Gradio chat mounted at "/".
 
->>> app = make_app(Settings())          # doctest: +SKIP
->>> uvicorn.run(app, port=7860)         # doctest: +SKIP
+>>> app = make_app(Settings())                                                      # doctest: +SKIP
+>>> uvicorn.Server(serve.uvicorn_config(app, "127.0.0.1", 7860, read_timeout=10)).run()  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def make_app(settings: Settings, assistant: Assistant | None = None):
     import gradio as gr
     from fastapi import FastAPI
 
-    from . import api, openai_compat, ui
-    from .gate import ApiGate
+    from . import api, login, openai_compat, ui
+    from .gate import Gate
 
     runtime = Runtime(settings, assistant)
     capacity = settings.concurrency_limit + settings.max_queue
@@ -45,17 +45,21 @@ def make_app(settings: Settings, assistant: Assistant | None = None):
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.settings = settings
     api.install_error_handlers(app)
-    app.include_router(api.health_router(runtime))
-    app.include_router(api.router(runtime))
-    app.include_router(openai_compat.router(runtime))
-    app.add_middleware(ApiGate, api_key=settings.api_key, rate_limit_per_minute=settings.rate_limit_per_minute,
-                       capacity=capacity)
+    routers = [api.health_router(runtime), api.router(runtime), openai_compat.router(runtime)]
+    for routes in routers:
+        app.include_router(routes)
+    app.include_router(login.router(settings))
+    # The one door for every route, Gradio's included (access policy: access.py).
+    app.add_middleware(Gate, settings=settings, capacity=capacity, methods_for=api.route_methods(routers))
 
     demo = ui.build_ui(runtime)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    # show_error=False: an unexpected exception reaches the page as a plain "Error", not
+    # as its text; the messages meant for users are gr.Error and are always shown.
     return gr.mount_gradio_app(app, demo, path="/", footer_links=[], run_history=False, ssr_mode=False,
-                               theme=ui.theme(), css=ui.css(), show_error=True)
+                               theme=ui.theme(), css=ui.css(), show_error=False)
 
 
 def _version() -> str:

@@ -5,18 +5,26 @@ questions are answered at once (the assistant holds no global lock).
 """
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from terms.errors import IndexMissing, TermsError
 from terms.text import detect_language
 
+from ..guard import check_comment
+from .errors import validation_error
 from .runtime import Answered, NotReady, Runtime
+
+log = logging.getLogger("server")
 
 PUBLIC_FIELDS = ("text", "citations", "abstained", "confidence", "language", "mode", "latency_ms", "notice",
                  "pointers")
@@ -95,9 +103,9 @@ class SearchOut(BaseModel):
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answer_id: StrictInt
+    answer_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]  # an SQLite row id
     rating: Literal["up", "down"]
-    comment: Annotated[StrictStr, Field(max_length=4000)] = ""
+    comment: StrictStr = Field("", description="At most 4,000 characters.")
 
 
 def answer_body(answered: Answered) -> dict:
@@ -134,15 +142,16 @@ def router(runtime: Runtime) -> APIRouter:
 
     @api.post("/feedback", summary="Thumbs up/down (and a comment) on a logged answer")
     def feedback(request: FeedbackRequest) -> dict:
+        comment = check_comment(request.comment)
         try:
-            feedback_id = runtime.audit.feedback_for(request.answer_id, request.rating, request.comment)
+            feedback_id = runtime.audit.feedback_for(request.answer_id, request.rating, comment)
         except KeyError:
-            return JSONResponse({"error": "unknown answer", "detail": f"no answer with id {request.answer_id}"},
-                                status_code=404)
+            return ErrorResponse({"error": "unknown answer", "detail": f"no answer with id {request.answer_id}"},
+                                 status_code=404)
         return {"feedback_id": feedback_id}
 
-    @api.get("/feedback.csv", summary="All feedback as CSV", response_class=Response,
-             responses={200: {"content": {"text/csv": {}}}})
+    @api.get("/feedback.csv", summary="All feedback as CSV (needs the admin key: TERMS_ADMIN_KEY)",
+             response_class=Response, responses={200: {"content": {"text/csv": {}}}, 403: {"model": ErrorBody}})
     def feedback_csv() -> Response:
         return Response(runtime.audit.feedback_csv(), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": 'attachment; filename="feedback.csv"'})
@@ -154,15 +163,39 @@ def router(runtime: Runtime) -> APIRouter:
 def add_not_found(routes: APIRouter) -> None:
     """Answer unknown paths under the router's prefix with our JSON error (last route:
     without it they fall through to the chat mounted at "/")."""
-    known = {r.path: r.methods for r in routes.routes}
+    methods = route_methods([routes])
 
     @routes.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def not_found(rest: str, request: Request) -> JSONResponse:
         path = request.url.path
-        if path in known:
-            return JSONResponse({"error": "method not allowed", "detail": f"{request.method} {path}"},
-                                status_code=405, headers={"allow": ", ".join(sorted(known[path]))})
-        return JSONResponse({"error": "not found", "detail": f"no route {request.method} {path}"}, status_code=404)
+        allowed = methods(path)
+        if allowed:
+            return ErrorResponse({"error": "method not allowed", "detail": f"{request.method} {path}"},
+                                 status_code=405, headers={"allow": ", ".join(sorted(allowed))})
+        return ErrorResponse({"error": "not found", "detail": f"no route {request.method} {path}"}, status_code=404)
+
+
+def route_methods(routers: list[APIRouter]) -> Callable[[str], set[str]]:
+    """The methods a path answers among the routers' routes (HEAD with GET, OPTIONS),
+    an empty set for a path none of them has: what OPTIONS and a 405 say."""
+    table = [(r.path_regex, r.methods) for router in routers for r in router.routes
+             if isinstance(r, APIRoute) and r.include_in_schema]
+
+    def methods(path: str) -> set[str]:
+        found = {m for regex, ms in table if regex.match(path) for m in ms}
+        if "GET" in found:
+            found.add("HEAD")
+        return found | {"OPTIONS"} if found else set()
+
+    return methods
+
+
+class ErrorResponse(JSONResponse):
+    """Our JSON error, ASCII-encoded: it may echo what a client sent (a field name, a
+    path), and a lone surrogate there must not turn a 4xx into a 500."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=True).encode()
 
 
 def health_router(runtime: Runtime) -> APIRouter:
@@ -180,19 +213,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [{"where": ".".join(str(x) for x in e.get("loc", ()) if x != "body"), "problem": e.get("msg", ""),
-                   "type": e.get("type", "")} for e in exc.errors()]
-        where = ", ".join(d["where"] or "body" for d in detail)
-        return JSONResponse({"error": f"invalid request ({where})", "detail": detail}, status_code=422)
+        error, detail = validation_error(exc.errors())
+        if all(e.get("type") == "string_unicode" for e in exc.errors()):  # text that is not valid Unicode
+            where = ", ".join(d["where"] for d in detail)
+            return ErrorResponse({"error": f"{where} contains an invalid character (a lone surrogate): send valid "
+                                           "UTF-8 text", "detail": "BadQuestion"}, status_code=400)
+        return ErrorResponse({"error": error, "detail": detail}, status_code=422)
 
     @app.exception_handler(TermsError)
     async def terms_error(request: Request, exc: TermsError) -> JSONResponse:
         if isinstance(exc, (IndexMissing, NotReady)):
-            return JSONResponse({"error": "not ready", "detail": str(exc)}, status_code=503,
-                                headers={"retry-after": "5"})
-        return JSONResponse({"error": str(exc), "detail": type(exc).__name__}, status_code=400)
+            return ErrorResponse({"error": "not ready", "detail": str(exc)}, status_code=503,
+                                 headers={"retry-after": "5"})
+        return ErrorResponse({"error": str(exc), "detail": type(exc).__name__}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail), "detail": None}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return ErrorResponse({"error": str(exc.detail), "detail": None}, status_code=exc.status_code,
+                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return ErrorResponse({"error": "internal error", "detail": "the server failed on this request; "
+                              "it is logged"}, status_code=500)

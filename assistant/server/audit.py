@@ -87,6 +87,8 @@ class AuditLog:
             return int(cur.lastrowid)
 
     def answer(self, answer_id: int) -> dict | None:
+        if not 0 < answer_id < 2**63:  # SQLite cannot even look such an id up
+            return None
         with closing(self._connect()) as conn:
             row = conn.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return dict(row) if row else None

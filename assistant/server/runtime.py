@@ -132,18 +132,22 @@ class Runtime:
         The history rule: ``history`` is the user's earlier questions of the
         conversation, oldest first; only the latest ``max_history_turns`` are kept
         (older ones are dropped, not refused), and each kept turn is cleaned and
-        bounded like a question (a turn that is blank once cleaned is dropped).
-        Raises BadQuestion with the reason.
+        bounded like a question (a turn that is blank once cleaned is dropped). A
+        question is bounded in characters, then in tokens of the embedding model
+        (``max_question_tokens``): what it costs to answer. Raises BadQuestion with
+        the reason.
 
         >>> runtime.settings.max_history_turns                # doctest: +SKIP
         2
         >>> runtime.check(" Délai ? ", ["q1", "q2", "  "])    # doctest: +SKIP
         ('Délai ?', ['q2'])
         """
-        turns = self.settings.max_history_turns
+        settings = self.settings
+        turns = settings.max_history_turns
         if isinstance(history, list):
             history = history[-turns:] if turns > 0 else []
-        return check_question(question, history, self.settings.max_question_chars, turns)
+        return check_question(question, history, settings.max_question_chars, turns, settings.max_question_tokens,
+                              self.assistant.embedder.count_tokens)
 
     def answer(self, channel: str, question: object, history: object = None, k: int | None = None) -> Answered:
         """Check, answer, log: what /api/ask, /v1/chat/completions and the chat all do.

@@ -3,19 +3,24 @@
 French labels by default, English on a toggle (the answers follow the language of
 the question). Each answer shows its citation cards, its mode, and for an
 abstention why and what to read; thumbs up/down with an optional comment land in
-the audit log, exportable as CSV from the Documents tab.
+the audit log (exported at /api/feedback.csv, with the admin key: not from the page,
+which anyone who may ask can open).
+
+The conversation lives on the server (``gr.State``): each event sends only the new
+question and the interface language, so a request stays small however long the
+chat grows. Only the question is a public Gradio endpoint (``/ask``); the page's other
+events are private.
 """
 from __future__ import annotations
 
 import json
-import tempfile
-import time
 from pathlib import Path
 
 import gradio as gr
 
 from terms.errors import TermsError
 
+from ..guard import check_comment
 from . import formatting
 from .runtime import Answered, NotReady, Runtime
 
@@ -39,8 +44,6 @@ UI = {
         "thanks_up": "Merci pour votre retour 👍",
         "thanks_down": "Merci — dites-nous ce qui ne va pas 👎",
         "comment_saved": "Commentaire enregistré, merci.",
-        "export": "Exporter les retours (CSV)",
-        "export_file": "Fichier des retours",
         "docs_intro": "Les documents du corpus : ceux qui sont indexés servent aux réponses ; "
                       "les autres sont référencés et l’assistant y renvoie.",
         "not_ready": "L’index est en cours de préparation ({stage}) : réessayez dans un instant.",
@@ -66,8 +69,6 @@ UI = {
         "thanks_up": "Thanks for your feedback 👍",
         "thanks_down": "Thanks — tell us what is wrong 👎",
         "comment_saved": "Comment saved, thank you.",
-        "export": "Export feedback (CSV)",
-        "export_file": "Feedback file",
         "docs_intro": "The corpus: indexed documents are used for answers; the others are referenced and the "
                       "assistant points to them.",
         "not_ready": "The index is being prepared ({stage}): try again in a moment.",
@@ -92,11 +93,17 @@ def _header(lang: str) -> str:
             f'<p>{formatting.text_html(t["subtitle"])}</p></div></div>')
 
 
+def _lang(lang: object) -> str:
+    """The interface language a request names, French when it names none we have."""
+    return lang if lang in UI else "fr"
+
+
 def build_ui(runtime: Runtime) -> gr.Blocks:
     """The chat and the documents page, as one Blocks (queue configured by the caller)."""
     settings = runtime.settings
 
     def respond(message: str, chat: list, records: list, lang: str):
+        lang = _lang(lang)
         earlier = [r["question"] for r in records if r and r.get("role") == "user"]
         try:
             streamed = runtime.stream("ui", message or "", earlier)  # checks the question first
@@ -116,13 +123,14 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                 records[-1] = {"role": "assistant", "answer_id": item.answer_id, "question": question,
                                "text": answer.text,
                                "citations": json.dumps(answer.to_dict()["citations"], ensure_ascii=False)}
-                yield chat, records, "", formatting.plain_answer(answer, urls)
+                yield chat, chat, records, "", formatting.plain_answer(answer, urls)
                 return
             text += item
             chat[-1] = {"role": "assistant", "content": formatting.partial_html(text)}
-            yield chat, records, "", gr.skip()
+            yield chat, chat, records, "", gr.skip()
 
     def on_like(records: list, lang: str, like: gr.LikeData):
+        lang = _lang(lang)
         index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
         record = records[index] if 0 <= index < len(records) else None
         if not record or record.get("role") != "assistant" or like.liked not in (True, False):
@@ -134,21 +142,21 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
         return feedback_id, gr.update(visible=True), note
 
     def on_comment(feedback_id, comment: str, lang: str):
-        if feedback_id is None or not (comment or "").strip():
+        lang = _lang(lang)
+        if feedback_id is None or not isinstance(comment, str) or not comment.strip():
             return gr.skip(), gr.skip(), gr.skip()
-        runtime.audit.set_comment(int(feedback_id), comment.strip()[:4000])
+        try:
+            comment = check_comment(comment)
+        except TermsError as exc:
+            raise gr.Error(str(exc)) from None
+        runtime.audit.set_comment(int(feedback_id), comment)
         return "", gr.update(visible=False), UI[lang]["comment_saved"]
 
     def new_conversation():
-        return [], [], "", None, gr.update(visible=False), "", ""
-
-    def export_feedback():
-        folder = Path(tempfile.mkdtemp(prefix="terms-feedback-"))
-        path = folder / f"feedback-{time.strftime('%Y%m%d-%H%M%S')}.csv"
-        path.write_text(runtime.audit.feedback_csv(), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
+        return [], [], [], "", None, gr.update(visible=False), "", ""
 
     def documents_page(lang: str) -> str:
+        lang = _lang(lang)
         try:
             rows = runtime.documents()
         except TermsError:
@@ -157,6 +165,7 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                 + formatting.documents_html(rows, lang))
 
     def switch_language(lang: str):
+        lang = _lang(lang)
         t = UI[lang]
         return (
             _header(lang),
@@ -167,13 +176,13 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
             gr.update(value=t["copy"]),
             gr.update(label=t["comment"]),
             gr.update(value=t["send_comment"]),
-            gr.update(value=t["export"]),
             gr.update(label=t["examples"]),
             documents_page(lang),
         )
 
     t = UI["fr"]
     with gr.Blocks(title="Assistant CGS — High Connexion", analytics_enabled=False) as demo:
+        conversation = gr.State([])  # the chat's messages (HTML), kept here rather than sent each time
         records = gr.State([])
         feedback_id = gr.State(None)
         # A hidden textbox, not a State: the copy button's JavaScript reads it in the browser.
@@ -198,33 +207,29 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                     copy = gr.Button(t["copy"], size="sm", variant="secondary", elem_id="ta-copy")
                 last_plain = gr.Textbox("", visible="hidden", elem_id="ta-last-answer")
                 with gr.Row(visible=False, elem_classes="ta-feedback") as comment_row:
-                    comment = gr.Textbox(label=t["comment"], lines=1, scale=6, elem_id="ta-comment")
+                    comment = gr.Textbox(label=t["comment"], lines=1, scale=6, elem_id="ta-comment", max_length=4000)
                     send_comment = gr.Button(t["send_comment"], size="sm", scale=1, elem_id="ta-send-comment")
                 status = gr.Markdown("", elem_id="ta-status")
                 examples = gr.Dataset(components=[question], samples=[[e] for e in EXAMPLES], label=t["examples"],
                                       elem_id="ta-examples", layout="gallery")
             with gr.Tab(t["docs_tab"], id="docs"):
                 documents = gr.HTML(elem_id="ta-documents")
-                with gr.Row():
-                    export = gr.Button(t["export"], size="sm", elem_id="ta-export", scale=0, min_width=260)
-                export_file = gr.File(label=t["export_file"], visible=False, interactive=False)
 
-        outputs = [chatbot, records, question, last_plain]
-        question.submit(respond, [question, chatbot, records, lang], outputs, show_progress="hidden")
-        send.click(respond, [question, chatbot, records, lang], outputs, show_progress="hidden")
-        examples.click(lambda sample: sample[0], [examples], [question])
-        chatbot.like(on_like, [records, lang], [feedback_id, comment_row, status])
-        send_comment.click(on_comment, [feedback_id, comment, lang], [comment, comment_row, status])
-        comment.submit(on_comment, [feedback_id, comment, lang], [comment, comment_row, status])
-        cleared = [chatbot, records, question, feedback_id, comment_row, status, last_plain]
-        new.click(new_conversation, None, cleared)
-        chatbot.clear(new_conversation, None, cleared)
+        private = {"api_visibility": "private"}
+        gr.on([question.submit, send.click], respond, [question, conversation, records, lang],
+              [chatbot, conversation, records, question, last_plain], show_progress="hidden", api_name="ask")
+        examples.click(lambda sample: sample[0], [examples], [question], **private)
+        chatbot.like(on_like, [records, lang], [feedback_id, comment_row, status], **private)
+        gr.on([send_comment.click, comment.submit], on_comment, [feedback_id, comment, lang],
+              [comment, comment_row, status], **private)
+        cleared = [chatbot, conversation, records, question, feedback_id, comment_row, status, last_plain]
+        gr.on([new.click, chatbot.clear], new_conversation, None, cleared, **private)
         copy.click(None, [last_plain], None,
                    js="(text) => { if (text) { navigator.clipboard.writeText(text); } return []; }")
-        export.click(export_feedback, None, [export_file])
         lang.change(switch_language, [lang],
-                    [header, chatbot, question, send, new, copy, comment, send_comment, export, examples, documents])
-        demo.load(documents_page, [lang], [documents])
+                    [header, chatbot, question, send, new, copy, comment, send_comment, examples, documents],
+                    **private)
+        demo.load(documents_page, [lang], [documents], **private)
     return demo
 
 
