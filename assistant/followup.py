@@ -26,6 +26,9 @@ _FILLER = re.compile(r"^(?:ok(?:ay)?|d'accord|dac|bon|bien|alors|donc|bref|so|ri
                      re.IGNORECASE)
 # A follow-up that refers back is short; a long question with "it" is usually standalone.
 ANAPHORIC_WORDS = 14
+# At most this many topic words are borrowed from the conversation: they say where to look;
+# more would only make a follow-up cost more than the question it follows.
+MAX_BORROWED = 12
 _QUESTION_WORDS = {"quel", "quelle", "quels", "quelles", "comment", "combien", "pourquoi", "quand", "what",
                    "which", "how", "when", "why", "who", "where", "est", "ce", "qu", "can", "could", "does", "do",
                    "is", "are", "there", "y", "t", "peut", "doit", "long", "much", "many"}
@@ -76,5 +79,5 @@ def rewrite(question: str, history: list[str]) -> str:
         if not is_follow_up(earlier) and topic:
             break
     own = {fold(w) for w in topic_words(question)}
-    extra = " ".join(w for w in topic.split() if fold(w) not in own)
+    extra = " ".join([w for w in topic.split() if fold(w) not in own][:MAX_BORROWED])
     return f"{question} ({extra})" if extra else question

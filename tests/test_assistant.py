@@ -145,3 +145,27 @@ def test_specific_conditions_prevail_and_both_are_shown(cgs_settings, corpus_cop
     assert "45 jours" in answer.text and "30 jours" in answer.text
     assert "prévalent" in answer.text
     assert not any(p["id"] == "cs-billing" for p in assistant._pointers("billing reversement"))
+
+
+def test_a_figure_the_terms_do_not_give_is_said_so_with_the_nearest_clause_as_context(assistant):
+    """An uptime percentage: the CGS speak of availability but set no rate. The answer says
+    so and shows the nearest clause as context, not as the answer."""
+    answer = assistant.ask("Quel est le taux de disponibilité garanti en pourcentage ?")
+    assert answer.abstained and answer.reason == "not_given"
+    assert answer.text.startswith("Les CGS ne fixent pas ce taux ;")
+    assert answer.citations and all(c.supporting for c in answer.citations)
+    assert all(c.quote in c.passage_text for c in answer.citations)
+
+
+def test_an_off_topic_question_is_abstained_on(assistant):
+    answer = assistant.ask("What's the capital of Australia?")
+    assert answer.abstained and answer.reason == "no_evidence" and not answer.citations
+    assert answer.text.startswith("The general terms (CGS) do not answer")
+
+
+def test_the_company_name_is_read_as_its_role(assistant):
+    """'High Connexion' pulls towards the preamble that spells it out; read as 'le Prestataire'
+    the question finds the liability clause."""
+    answer = assistant.ask("What is the liability cap of High Connexion?")
+    main = [c for c in answer.citations if not c.supporting]
+    assert not answer.abstained and main[0].article == "5"

@@ -26,7 +26,7 @@ from .runtime import Answered, NotReady, Runtime
 
 log = logging.getLogger("server")
 
-PUBLIC_FIELDS = ("text", "citations", "abstained", "confidence", "language", "mode", "latency_ms", "notice",
+PUBLIC_FIELDS = ("text", "citations", "abstained", "reason", "confidence", "language", "mode", "latency_ms", "notice",
                  "pointers")
 
 
@@ -66,6 +66,9 @@ class AnswerOut(BaseModel):
     text: str
     citations: list[CitationOut]
     abstained: bool
+    reason: str = Field("", description='Why it abstained: "no_evidence", or "not_given" (the terms touch the '
+                                         'topic but do not state the figure asked for; the nearest clause is cited '
+                                         'as context).')
     confidence: float
     language: str
     mode: str
