@@ -41,9 +41,9 @@ def test_ask_in_french_quotes_article_3(http):
     r = http.post("/api/ask", json={"question": QUESTION})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"answer_id", "text", "citations", "abstained", "confidence", "language", "mode",
+    assert set(body) == {"answer_id", "text", "citations", "abstained", "reason", "confidence", "language", "mode",
                          "latency_ms", "notice", "pointers"}
-    assert not body["abstained"] and body["language"] == "fr" and body["mode"] == "extractive"
+    assert not body["abstained"] and body["reason"] == "" and body["language"] == "fr" and body["mode"] == "extractive"
     first = body["citations"][0]
     assert first["article"] == "3" and "30 jours" in first["quote"]
     assert first["quote"] in first["passage_text"] and first["url"] == "https://www.highconnexion.com/"
