@@ -209,8 +209,8 @@ def test_copy_text_is_ready_for_an_email():
             "(Règlement), pages 1, 2\n  https://www.highconnexion.com/") in text
     assert "<" not in text
     out = formatting.answer_html(answer(), URLS, "fr")
-    button = re.search(r'<button type="button" class="ta-copy-btn" data-copy="([^"]*)" data-done="Réponse copiée">'
-                       r"Copier la réponse</button>", out)
+    button = re.search(r'<button type="button" class="ta-copy-btn">Copier la réponse</button>'
+                       r'<span class="ta-copy-done">Réponse copiée</span><pre class="ta-copy-text">([^<]*)</pre>', out)
     assert button and html.unescape(button.group(1)) == text and "\n" not in out
     llm = formatting.copy_text(answer(mode="llm", text="Payable à 30 jours.", language="en"), URLS)
     assert f"Source :\n- Conditions" in llm and f"\n  « Sauf dispositions contraires, {QUOTE} »" in llm

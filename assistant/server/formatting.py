@@ -323,11 +323,13 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     if groups:
         cards = "".join(citation_card(c, i, urls, lang, quotes) for i, (c, quotes) in enumerate(groups, 1))
         parts.append(f'<div class="ta-sources-title">{text_html(L["sources"])}</div><div class="ta-cards">{cards}</div>')
+    # Newlines as character references: a blank line would end the markdown HTML block.
     copy = html.escape(copy_text(answer, urls), quote=True).replace("\r", "").replace("\n", "&#10;")
     mode = L.get(answer.mode, answer.mode)
+    # The chat's sanitizer drops data- attributes: the text to copy rides in hidden elements.
     parts.append(
-        f'<div class="ta-actions"><button type="button" class="ta-copy-btn" data-copy="{copy}" '
-        f'data-done="{html.escape(L["copied"], quote=True)}">{text_html(L["copy"])}</button></div>'
+        f'<div class="ta-actions"><button type="button" class="ta-copy-btn">{text_html(L["copy"])}</button>'
+        f'<span class="ta-copy-done">{text_html(L["copied"])}</span><pre class="ta-copy-text">{copy}</pre></div>'
         f'<details class="ta-footer"><summary>{text_html(L["details"])}</summary>'
         f'<span class="ta-mode ta-mode-{html.escape(answer.mode)}">{text_html(L["mode"])} : {text_html(mode)}</span> '
         f'<span class="ta-muted">{text_html(L["confidence"])} {answer.confidence:.2f} · '
