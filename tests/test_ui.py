@@ -77,6 +77,7 @@ def test_question_streams_an_answer_with_its_citation_card(page, artifacts):
     expect(footer.locator(".ta-mode")).not_to_be_visible()  # jargon, behind a toggle
     footer.locator("summary").click()
     expect(footer.locator(".ta-mode")).to_contain_text("extractif")
+    footer.locator("summary").click()
     clause = card.locator("details.ta-clause")
     expect(clause.locator(".ta-clause-text")).not_to_be_visible()
     clause.locator("summary").click()

@@ -95,7 +95,8 @@ EXAMPLES = {
 # question, then the quoted answer a salesperson copies) at the top of the view rather
 # than the end of its last citation card.
 SCROLL_JS = """() => { const show = () => { const chat = document.querySelector('#ta-chat'); if (!chat) return;
-    const asked = chat.querySelectorAll('.ta-user'); const last = asked[asked.length - 1]; if (!last) return;
+    const asked = chat.querySelectorAll('.ta-user'); const mine = asked[asked.length - 1]; if (!mine) return;
+    const last = mine.closest('.message-row') || mine;
     let box = last.parentElement;
     while (box && box !== chat && !(box.scrollHeight > box.clientHeight + 1
            && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
