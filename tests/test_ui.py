@@ -83,6 +83,8 @@ def test_question_streams_an_answer_with_its_citation_card(page, artifacts):
     clause.locator("summary").click()
     expect(clause.locator(".ta-clause-text")).to_contain_text("numéro de bon commande")  # the rest of the clause
     clause.locator("summary").click()
+    page.evaluate(ui.SCROLL_JS)  # the clicks scrolled the chat; show the question and its answer
+    page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / "chat.png"), full_page=True)
     if os.environ.get("UPDATE_SCREENSHOT"):  # refresh the README's picture on purpose only
         shutil.copyfile(artifacts / "chat.png", ROOT / "docs" / "chat.png")
