@@ -197,7 +197,7 @@ def in_view(page: Page, selector: str) -> bool:
     return chat["y"] <= box["y"] and box["y"] + 20 <= min(chat["y"] + chat["height"], height)
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, PHONE], ids=["laptop", "phone"])
 def test_the_start_of_a_new_answer_stays_in_view(browser, url, viewport):
     page = open_page(browser, url, viewport)
     ask_and_wait(page, "Quel est le délai de paiement des factures ?")
