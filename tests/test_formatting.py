@@ -117,10 +117,10 @@ def test_abstention_says_why_and_links_the_documents_to_read():
     assert "ta-card" not in out
 
 
-def test_sources_text_and_plain_answer():
-    text = formatting.plain_answer(answer(citations=[cite(), cite(doc_id="other", label="X art. 1")]), URLS)
-    assert text.endswith("\n\nSources:\n[1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/\n"
-                         "[2] X art. 1")
+def test_sources_text():
+    text = formatting.sources_text([cite(), cite(doc_id="other", label="X art. 1")], URLS)
+    assert text == ("\n\nSources:\n[1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/\n"
+                    "[2] X art. 1")
     assert formatting.sources_text([], URLS) == ""
 
 
@@ -213,4 +213,4 @@ def test_copy_text_is_ready_for_an_email():
                        r'<span class="ta-copy-done">Réponse copiée</span><pre class="ta-copy-text">([^<]*)</pre>', out)
     assert button and html.unescape(button.group(1)) == text and "\n" not in out
     llm = formatting.copy_text(answer(mode="llm", text="Payable à 30 jours.", language="en"), URLS)
-    assert f"Source :\n- Conditions" in llm and f"\n  « Sauf dispositions contraires, {QUOTE} »" in llm
+    assert "Source :\n- Conditions" in llm and f"\n  « Sauf dispositions contraires, {QUOTE} »" in llm

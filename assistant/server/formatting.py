@@ -361,11 +361,6 @@ def sources_text(citations: Iterable[Citation], urls: Mapping[str, str]) -> str:
     return "\n\nSources:\n" + "\n".join(lines) if lines else ""
 
 
-def plain_answer(answer: Answer, urls: Mapping[str, str]) -> str:
-    """The answer as plain text with its sources (the API's text form)."""
-    return answer.text + sources_text(answer.citations, urls)
-
-
 def copy_text(answer: Answer, urls: Mapping[str, str]) -> str:
     """What an answer's copy button puts on the clipboard, ready to paste into an email
     to a customer, in the answer's language: the answer (its quotes verbatim), then each
