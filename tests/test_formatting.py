@@ -1,6 +1,7 @@
 """Answer and corpus formatting: pure functions, escaping first."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -101,7 +102,8 @@ def test_answer_html_shows_text_mode_cards_and_is_one_html_block():
 
 
 def test_llm_mode_and_supporting_definition():
-    out = formatting.answer_html(answer(mode="llm", citations=[cite(), cite(supporting=True)]), URLS, "en")
+    citations = [cite(), cite(supporting=True, passage_id="cgs-20210601:def")]
+    out = formatting.answer_html(answer(mode="llm", language="en", citations=citations), URLS, "fr")
     assert "Mode : LLM" in out and "Useful definition" in out and out.count("ta-card-support") == 1
 
 
@@ -115,10 +117,10 @@ def test_abstention_says_why_and_links_the_documents_to_read():
     assert "ta-card" not in out
 
 
-def test_sources_text_and_plain_answer():
-    text = formatting.plain_answer(answer(citations=[cite(), cite(doc_id="other", label="X art. 1")]), URLS)
-    assert text.endswith("\n\nSources:\n[1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/\n"
-                         "[2] X art. 1")
+def test_sources_text():
+    text = formatting.sources_text([cite(), cite(doc_id="other", label="X art. 1")], URLS)
+    assert text == ("\n\nSources:\n[1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/\n"
+                    "[2] X art. 1")
     assert formatting.sources_text([], URLS) == ""
 
 
@@ -142,9 +144,73 @@ def test_documents_table():
     assert "Référencé, non disponible" in out and f'href="{URLS["cs-billing"]}"' in out
     assert "&lt;b&gt;odd&lt;/b&gt;" in out and 'href="javascript' not in out
     assert "Indexed" in formatting.documents_html(rows, "en")
+    assert "conditions générales" in out and "general conditions" not in out
+    assert "general conditions" in formatting.documents_html(rows, "en")
 
 
 def test_short_url_for_display():
     assert formatting.short_url("https://www.highconnexion.com/") == "highconnexion.com"
     assert (formatting.short_url("https://www.highconnexion.com/wp-content/uploads/CP_HighConnexion_Billing.pdf")
             == "highconnexion.com/…/CP_HighConnexion_Billing.pdf")
+
+
+def test_an_answer_speaks_its_own_language_whatever_the_interface():
+    pointers = [{"id": "cs-billing", "title": "Conditions spécifiques — Billing", "url": URLS["cs-billing"]}]
+    english = answer(text="The CGS do not answer.", citations=[], abstained=True, language="en", pointers=pointers)
+    out = formatting.answer_html(english, URLS, "fr")
+    assert "No answer in the indexed documents" in out and "Read instead" in out
+    assert "Pas de réponse" not in out and "À consulter" not in out
+
+
+def test_a_link_in_the_text_is_not_listed_again():
+    url = URLS["cs-billing"]
+    pointers = [{"id": "cs-billing", "title": "Conditions spécifiques — Billing", "url": url}]
+    out = formatting.answer_html(answer(text=f"Voir le document : {url}", citations=[], abstained=True,
+                                        pointers=pointers), URLS, "fr")
+    assert out.count(f'href="{url}"') == 1 and "ta-pointers" not in out
+    # the longest manifest URL wins over the home page it starts with
+    assert f'<a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>' in out
+
+
+def test_mode_and_confidence_sit_behind_a_details_toggle():
+    out = formatting.answer_html(answer(), URLS, "fr")
+    details = re.search(r'<details class="ta-footer">.*?</details>', out).group(0)
+    assert "<summary>Détails techniques</summary>" in details
+    assert "Mode : extractif" in details and "confiance 0.93" in details and "12 ms" in details
+
+
+def test_citations_of_one_clause_make_one_card_with_every_quote():
+    second = "En cas de retard, des pénalités s'appliquent."
+    out = formatting.answer_html(answer(citations=[cite(), cite(quote=second), cite(quote=QUOTE)]), URLS, "fr")
+    assert out.count('class="ta-card"') == 1
+    quote = re.search(r'<blockquote class="ta-quote">(.*?)</blockquote>', out).group(1)
+    assert quote.count("<mark>") == 2 and formatting.text_html(second) in quote
+
+
+def test_a_list_item_or_lowercase_quote_brings_its_lead_in():
+    passage = "Le Prestataire exerce les activités suivantes :\n- Messaging (SMS, email)\n- Billing\n\nAutre phrase."
+    assert (formatting.with_lead_in(passage, "- Billing")
+            == "Le Prestataire exerce les activités suivantes :\n- Messaging (SMS, email)\n- Billing")
+    assert formatting.with_lead_in(PASSAGE, QUOTE) == "Sauf dispositions contraires, " + QUOTE
+    assert formatting.with_lead_in(PASSAGE, "En cas de retard, des pénalités s'appliquent.") == (
+        "En cas de retard, des pénalités s'appliquent.")
+    card = formatting.answer_html(answer(citations=[cite(quote="- Billing", passage=passage)]), URLS, "fr")
+    mark = re.search(r"<mark>(.*?)</mark>", card).group(1)
+    assert mark.startswith("Le Prestataire exerce les activités suivantes :")
+    for quote in (QUOTE, "- Billing"):
+        source = passage if quote == "- Billing" else PASSAGE
+        assert formatting.with_lead_in(source, quote) in source  # always verbatim
+
+
+def test_copy_text_is_ready_for_an_email():
+    text = formatting.copy_text(answer(), URLS)
+    assert text.startswith(f"Selon l'article 3 (Règlement) des CGS : « {QUOTE} »")
+    assert ("Source :\n- Conditions Générales de Service (version CGS 20210601), Article 3 — CONDITIONS FINANCIERES "
+            "(Règlement), pages 1, 2\n  https://www.highconnexion.com/") in text
+    assert "<" not in text
+    out = formatting.answer_html(answer(), URLS, "fr")
+    button = re.search(r'<button type="button" class="ta-copy-btn">Copier la réponse</button>'
+                       r'<span class="ta-copy-done">Réponse copiée</span><pre class="ta-copy-text">([^<]*)</pre>', out)
+    assert button and html.unescape(button.group(1)) == text and "\n" not in out
+    llm = formatting.copy_text(answer(mode="llm", text="Payable à 30 jours.", language="en"), URLS)
+    assert "Source :\n- Conditions" in llm and f"\n  « Sauf dispositions contraires, {QUOTE} »" in llm

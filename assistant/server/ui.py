@@ -36,8 +36,7 @@ UI = {
         "question": "Question",
         "send": "Envoyer",
         "new": "Nouvelle conversation",
-        "copy": "Copier la dernière réponse",
-        "copied": "Réponse copiée",
+        "empty_question": "Écrivez d’abord votre question.",
         "examples": "Exemples de questions",
         "comment": "Un commentaire sur cette réponse ? (facultatif)",
         "send_comment": "Envoyer le commentaire",
@@ -61,8 +60,7 @@ UI = {
         "question": "Question",
         "send": "Send",
         "new": "New conversation",
-        "copy": "Copy the last answer",
-        "copied": "Answer copied",
+        "empty_question": "Type your question first.",
         "examples": "Example questions",
         "comment": "A comment on this answer? (optional)",
         "send_comment": "Send comment",
@@ -77,14 +75,49 @@ UI = {
     },
 }
 
-EXAMPLES = [
-    "Quel est le délai de paiement des factures ?",
-    "Quelles sont les pénalités en cas de retard de paiement ?",
-    "Quelle est la durée du contrat et comment le résilier ?",
-    "What is the liability cap of High Connexion?",
-]
+# Each example with the CGS article its answer must cite (tests/test_ui.py asks them all).
+EXAMPLES = {
+    "fr": [
+        ("Quel est le délai de paiement des factures ?", "3"),
+        ("Quelles sont les pénalités en cas de retard de paiement ?", "3"),
+        ("Quelle est la durée du contrat et comment le résilier ?", "2"),
+        ("La responsabilité de High Connexion est-elle plafonnée ?", "5"),
+    ],
+    "en": [
+        ("What is the payment term for invoices?", "3"),
+        ("What are the penalties for late payment?", "3"),
+        ("How long does the contract last and how can it be terminated?", "2"),
+        ("What is the liability cap of High Connexion?", "5"),
+    ],
+}
 
+# Answers arrive at the bottom of the chat: keep the start of the newest exchange (the
+# question, then the quoted answer a salesperson copies) at the top of the view rather
+# than the end of its last citation card.
+SCROLL_JS = """() => { const show = () => { const chat = document.querySelector('#ta-chat'); if (!chat) return;
+    const asked = chat.querySelectorAll('.ta-user'); const mine = asked[asked.length - 1]; if (!mine) return;
+    const last = mine.closest('.message-row') || mine;
+    let box = last.parentElement;
+    while (box && box !== chat && !(box.scrollHeight > box.clientHeight + 1
+           && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+    if (box && box !== chat) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; };
+  requestAnimationFrame(show); setTimeout(show, 120); return []; }"""
+# Each answer carries its copy text in a hidden element (built by formatting.copy_text;
+# the chat's sanitizer drops data- attributes); one listener serves every copy button,
+# and says so on the button once copied.
+COPY_JS = """() => { if (window.__taCopy) return []; window.__taCopy = true;
+  document.addEventListener('click', async (event) => {
+    const button = event.target.closest && event.target.closest('.ta-copy-btn'); if (!button) return;
+    const answer = button.closest('.ta-answer'); if (!answer) return;
+    await navigator.clipboard.writeText(answer.querySelector('.ta-copy-text').textContent);
+    const label = button.textContent; if (button.classList.contains('ta-copied')) return;
+    button.textContent = '✓ ' + answer.querySelector('.ta-copy-done').textContent;
+    button.classList.add('ta-copied');
+    setTimeout(() => { button.textContent = label; button.classList.remove('ta-copied'); }, 2500); });
+  return []; }"""
 CSS = Path(__file__).with_name("ui.css")
+# The chat fills the window below the header, tabs and question box (never under 320 px).
+CHAT_HEIGHT = "max(320px, calc(100dvh - 300px))"
 
 
 def _header(lang: str) -> str:
@@ -104,6 +137,9 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
 
     def respond(message: str, chat: list, records: list, lang: str):
         lang = _lang(lang)
+        if not (message or "").strip():  # nothing to answer: say so beside the box, in the interface's language
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), UI[lang]["empty_question"]
+            return
         earlier = [r["question"] for r in records if r and r.get("role") == "user"]
         try:
             streamed = runtime.stream("ui", message or "", earlier)  # checks the question first
@@ -123,11 +159,11 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                 records[-1] = {"role": "assistant", "answer_id": item.answer_id, "question": question,
                                "text": answer.text,
                                "citations": json.dumps(answer.to_dict()["citations"], ensure_ascii=False)}
-                yield chat, chat, records, "", formatting.plain_answer(answer, urls)
+                yield chat, chat, records, "", ""
                 return
             text += item
             chat[-1] = {"role": "assistant", "content": formatting.partial_html(text)}
-            yield chat, chat, records, "", gr.skip()
+            yield chat, chat, records, "", ""
 
     def on_like(records: list, lang: str, like: gr.LikeData):
         lang = _lang(lang)
@@ -138,6 +174,7 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
         rating = "up" if like.liked else "down"
         feedback_id = runtime.audit.add_feedback(rating, record["question"], record["text"], record["citations"],
                                                  answer_id=record["answer_id"])
+        record["feedback_id"] = feedback_id  # the comment box that opens belongs to this answer
         note = UI[lang]["thanks_up" if like.liked else "thanks_down"]
         return feedback_id, gr.update(visible=True), note
 
@@ -153,7 +190,7 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
         return "", gr.update(visible=False), UI[lang]["comment_saved"]
 
     def new_conversation():
-        return [], [], [], "", None, gr.update(visible=False), "", ""
+        return [], [], [], "", None, gr.update(visible=False), ""
 
     def documents_page(lang: str) -> str:
         lang = _lang(lang)
@@ -173,10 +210,9 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
             gr.update(label=t["question"], placeholder=t["placeholder"]),
             gr.update(value=t["send"]),
             gr.update(value=t["new"]),
-            gr.update(value=t["copy"]),
             gr.update(label=t["comment"]),
             gr.update(value=t["send_comment"]),
-            gr.update(label=t["examples"]),
+            gr.update(label=t["examples"], samples=[[q] for q, _ in EXAMPLES[lang]]),
             documents_page(lang),
         )
 
@@ -185,7 +221,6 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
         conversation = gr.State([])  # the chat's messages (HTML), kept here rather than sent each time
         records = gr.State([])
         feedback_id = gr.State(None)
-        # A hidden textbox, not a State: the copy button's JavaScript reads it in the browser.
         with gr.Row(elem_classes="ta-top"):
             header = gr.HTML(_header("fr"), elem_id="ta-header")
             lang = gr.Radio([("Français", "fr"), ("English", "en")], value="fr", show_label=False,
@@ -193,10 +228,16 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab(t["chat_tab"], id="chat"):
                 chatbot = gr.Chatbot(
-                    label=t["chat"], elem_id="ta-chat", height=560, show_label=False, layout="bubble",
+                    label=t["chat"], elem_id="ta-chat", height=CHAT_HEIGHT, show_label=False, layout="bubble",
+                    autoscroll=False,
                     placeholder=t["empty_chat"], latex_delimiters=[], sanitize_html=True, allow_tags=False,
                     buttons=[], feedback_options=("Like", "Dislike"),
                 )
+                # Right under the chat, next to the answer just rated.
+                with gr.Row(visible=False, elem_classes="ta-feedback") as comment_row:
+                    comment = gr.Textbox(label=t["comment"], lines=1, scale=6, elem_id="ta-comment", max_length=4000)
+                    send_comment = gr.Button(t["send_comment"], size="sm", scale=1, elem_id="ta-send-comment")
+                status = gr.Markdown("", elem_id="ta-status")
                 with gr.Row(elem_classes="ta-ask"):
                     question = gr.Textbox(label=t["question"], placeholder=t["placeholder"], show_label=False,
                                           lines=1, max_lines=6, scale=8, elem_id="ta-question", autofocus=True,
@@ -204,32 +245,27 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
                     send = gr.Button(t["send"], variant="primary", scale=1, min_width=110, elem_id="ta-send")
                 with gr.Row(elem_classes="ta-tools"):
                     new = gr.Button(t["new"], size="sm", variant="secondary", elem_id="ta-new")
-                    copy = gr.Button(t["copy"], size="sm", variant="secondary", elem_id="ta-copy")
-                last_plain = gr.Textbox("", visible="hidden", elem_id="ta-last-answer")
-                with gr.Row(visible=False, elem_classes="ta-feedback") as comment_row:
-                    comment = gr.Textbox(label=t["comment"], lines=1, scale=6, elem_id="ta-comment", max_length=4000)
-                    send_comment = gr.Button(t["send_comment"], size="sm", scale=1, elem_id="ta-send-comment")
-                status = gr.Markdown("", elem_id="ta-status")
-                examples = gr.Dataset(components=[question], samples=[[e] for e in EXAMPLES], label=t["examples"],
+                examples = gr.Dataset(components=[question], samples=[[q] for q, _ in EXAMPLES["fr"]],
+                                      label=t["examples"],
                                       elem_id="ta-examples", layout="gallery")
             with gr.Tab(t["docs_tab"], id="docs"):
                 documents = gr.HTML(elem_id="ta-documents")
 
         private = {"api_visibility": "private"}
         gr.on([question.submit, send.click], respond, [question, conversation, records, lang],
-              [chatbot, conversation, records, question, last_plain], show_progress="hidden", api_name="ask")
+              [chatbot, conversation, records, question, status], show_progress="hidden", api_name="ask")
         examples.click(lambda sample: sample[0], [examples], [question], **private)
         chatbot.like(on_like, [records, lang], [feedback_id, comment_row, status], **private)
+        chatbot.change(None, None, None, js=SCROLL_JS, **private)
         gr.on([send_comment.click, comment.submit], on_comment, [feedback_id, comment, lang],
               [comment, comment_row, status], **private)
-        cleared = [chatbot, conversation, records, question, feedback_id, comment_row, status, last_plain]
+        cleared = [chatbot, conversation, records, question, feedback_id, comment_row, status]
         gr.on([new.click, chatbot.clear], new_conversation, None, cleared, **private)
-        copy.click(None, [last_plain], None,
-                   js="(text) => { if (text) { navigator.clipboard.writeText(text); } return []; }")
         lang.change(switch_language, [lang],
-                    [header, chatbot, question, send, new, copy, comment, send_comment, examples, documents],
+                    [header, chatbot, question, send, new, comment, send_comment, examples, documents],
                     **private)
         demo.load(documents_page, [lang], [documents], **private)
+        demo.load(None, None, None, js=COPY_JS, **private)
     return demo
 
 
