@@ -115,7 +115,7 @@ class HybridSearch:
         else:
             lexical_terms = tokens(lexical_text, "fr")
         bm = snap.bm25.scores(lexical_terms)
-        ranked = sorted((i for i, s in enumerate(bm) if s > 0), key=lambda i: -bm[i])[:CANDIDATES]
+        ranked = BM25.best(bm, CANDIDATES)
         lexical_rank = {snap.passages[i].id: r for r, i in enumerate(ranked, 1)}
         lexical_score = {snap.passages[i].id: bm[i] for i in ranked}
 
