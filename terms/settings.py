@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = ROOT / "corpus"
     data_dir: Path = ROOT / "data"
+    # Where the audit log and the feedback live: SQLite in data_dir when unset, else a
+    # database URL (postgresql://user:password@host:5432/db) shared by several app processes.
+    database_url: str | None = None
 
     # Chroma: embedded PersistentClient under data_dir unless a host is given.
     chroma_host: str | None = None
