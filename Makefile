@@ -31,10 +31,15 @@ $(DEVSTAMP): pyproject.toml $(STAMP)
 	(apt-get update -q && apt-get install -y -q fonts-dejavu-core) >/dev/null || \
 	  (sudo apt-get update -q && sudo apt-get install -y -q fonts-dejavu-core) >/dev/null
 
+# The replica tests run a throwaway PostgreSQL cluster with Debian's binaries.
+/usr/lib/postgresql/15/bin/initdb:
+	(apt-get update -q && apt-get install -y -q postgresql) >/dev/null || \
+	  (sudo apt-get update -q && sudo apt-get install -y -q postgresql) >/dev/null
+
 run: $(STAMP)
 	$(PY) app.py
 
-test: $(DEVSTAMP) /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+test: $(DEVSTAMP) /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/lib/postgresql/15/bin/initdb
 	$(PY) -m pytest -q
 
 ingest: $(STAMP)

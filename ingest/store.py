@@ -21,6 +21,7 @@ from terms.records import Passage, Sentence
 from terms.settings import Settings
 
 BATCH = 64
+EMBED_CHUNK = 64
 
 
 def make_client(settings: Settings):
@@ -160,17 +161,19 @@ class Index:
         many texts had to be embedded. Call ``switch`` to make it active."""
         sentences = list({_sentence_id(s): s for s in sentences}.values())  # ids must be unique
         name = f"{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
+        texts_of = embedded_texts(passages, sentences)
+        # Each distinct text is embedded once: the stored vector of an unchanged record
+        # (same content-derived id) is reused, and a text shared by several records (a
+        # sentence repeated across passages or documents) is embedded for one of them.
+        known: dict[str, Any] = {}
         previous = self.active()
-        old_p: dict[str, Any] = {}
-        old_s: dict[str, Any] = {}
         if previous is not None and previous.embedder == self.embedder.name:
-            old_p = self._vectors(previous.name, "p", [p.id for p in passages])
-            old_s = self._vectors(previous.name, "s", [_sentence_id(s) for s in sentences])
-        p_texts = {p.id: embedding_text(p) for p in passages}
-        s_texts = {_sentence_id(s): s.text for s in sentences}
-        missing = [i for i in p_texts if i not in old_p] + [i for i in s_texts if i not in old_s]
-        fresh = self._embed([p_texts.get(i) or s_texts[i] for i in missing], progress)
-        vectors = {**old_p, **old_s, **dict(zip(missing, fresh))}
+            for part, ids in (("p", [p.id for p in passages]), ("s", [_sentence_id(s) for s in sentences])):
+                for id_, vector in self._vectors(previous.name, part, ids).items():
+                    known.setdefault(texts_of[id_], vector)
+        missing = [t for t in dict.fromkeys(texts_of.values()) if t not in known]
+        known.update(zip(missing, self._embed(missing, progress)))
+        vectors = {id_: known[text] for id_, text in texts_of.items()}
 
         space = {"hnsw:space": "cosine"}
         pc = self.client.create_collection(f"{self.prefix}_p_{name}", embedding_function=self._ef, metadata=space)
@@ -230,7 +233,7 @@ class Index:
         out: list[np.ndarray] = []
         with tqdm(total=len(texts), desc="embedding", unit="text", disable=None if (progress and texts) else True,
                   leave=False) as bar:
-            for chunk in _chunks(texts, 16):
+            for chunk in _chunks(texts, EMBED_CHUNK):  # large enough to keep every worker busy
                 out.extend(self.embedder.embed_passages(chunk))
                 bar.update(len(chunk))
         return out
@@ -239,6 +242,13 @@ class Index:
 def embedding_text(p: Passage) -> str:
     """What gets embedded for a passage: its heading path, then its text."""
     return f"{p.context}\n{p.text}" if p.context else p.text
+
+
+def embedded_texts(passages: list[Passage], sentences: list[Sentence]) -> dict[str, str]:
+    """The text whose vector each record (passage id, sentence id) stores."""
+    texts = {p.id: embedding_text(p) for p in passages}
+    texts.update({_sentence_id(s): s.text for s in sentences})
+    return texts
 
 
 def _sentence_id(s: Sentence) -> str:

