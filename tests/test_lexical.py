@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from assistant.glossary import expand_english
+from assistant.vocabulary import expand
 from assistant.lexical import BM25, passage_tokens
 from ingest.manifest import read_manifest
 from ingest.pipeline import process
@@ -53,17 +53,14 @@ def cgs_docs() -> list[list[str]]:
 
 
 def eval_queries() -> list[list[str]]:
-    """The lexical terms retrieval searches for each eval question (English ones as
-    HybridSearch builds them: glossary expansion, then the question's own words)."""
+    """The lexical terms retrieval searches for each eval question, as HybridSearch builds
+    them: the question's own words, then the vocabulary's renderings of them."""
     out = []
-    for line in (ROOT / "evals" / "cgs.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        question = json.loads(line)["question"]
-        if detect_language(question) == "en":
-            out.append(tokens(expand_english(question), "fr") + tokens(question, "fr"))
-        else:
-            out.append(tokens(question, "fr"))
+    for path in sorted((ROOT / "evals" / "sets").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                question = json.loads(line)["question"]
+                out.append(tokens(question, "fr") + tokens(expand(question, detect_language(question)), "fr"))
     return out
 
 
