@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from assistant.answer import Answer, Citation
-from assistant.server.audit import AuditLog, AuditUnavailable, database_url
+from assistant.server.audit import MIGRATIONS, AuditLog, AuditUnavailable, database_url
 from tests.postgres import postgres_url  # noqa: F401 (a fixture)
 
 CITATION = Citation("cgs", "Conditions Générales de Service", "CGS 20210601", "3", "CONDITIONS FINANCIERES",
@@ -77,11 +77,11 @@ def test_reopening_keeps_everything_and_migrates_once(where):
     answer_id = log.log_answer("api", "Q ?", [], answer(), {})
     log.close()
     again = AuditLog(where)
-    assert again.schema_version == 1
+    assert again.schema_version == len(MIGRATIONS)
     assert again.answer(answer_id)["question"] == "Q ?"
     with again.engine.connect() as conn:
         versions = conn.exec_driver_sql("SELECT version FROM schema_version").scalars().all()
-    assert versions == [1]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
     again.close()
 
 
@@ -99,10 +99,29 @@ def test_a_file_written_before_versioning_is_adopted(tmp_path):
     """
     with sqlite3.connect(path) as conn:
         conn.executescript(old_schema)
+    with sqlite3.connect(path) as conn:  # two votes on one answer, from before the one-vote rule
+        conn.executescript("INSERT INTO feedback VALUES (1, 't', 7, 'down', '', 'Ancienne ?', 'a', '[]');"
+                           "INSERT INTO feedback VALUES (2, 't', 7, 'up', 'mieux', 'Ancienne ?', 'a', '[]');")
     log = AuditLog(path)
-    assert log.schema_version == 1
+    assert log.schema_version == len(MIGRATIONS)
     assert log.answer(7)["question"] == "Ancienne ?"
+    assert [(r["id"], r["rating"]) for r in log.feedback()] == [(2, "up")]  # the last vote stands
     assert log.log_answer("api", "Nouvelle ?", [], answer(), {}) == 8
+
+
+def test_rating_an_answer_again_replaces_its_rating(where):
+    log = AuditLog(where)
+    answer_id = log.log_answer("ui", "Q ?", [], answer(), {})
+    down = log.feedback_for(answer_id, "down", "faux")
+    up = log.feedback_for(answer_id, "up")
+    assert up == down
+    assert [(r["rating"], r["comment"]) for r in log.feedback()] == [("up", "faux")]  # the comment stays
+    log.add_feedback("down", "Q ?", "a", "[]", comment="non", answer_id=answer_id)
+    assert [(r["rating"], r["comment"]) for r in log.feedback()] == [("down", "non")]
+    log.add_feedback("up", "libre", "a", "[]")  # votes on no logged answer are not merged
+    log.add_feedback("up", "libre", "a", "[]")
+    assert len(log.feedback()) == 3
+    log.close()
 
 
 def test_processes_starting_together_migrate_once(postgres_url):

@@ -23,6 +23,8 @@ from tests.postgres import postgres_url  # noqa: F401 (a fixture)
 OLD_TERM = "payables à trente jours"
 NEW_TERM = "payables à quarante-cinq jours"
 
+ADMIN_KEY = "replica-admin-key"  # the feedback export reads other users' votes: admins only
+
 
 @pytest.fixture
 def shared_index(tmp_path):
@@ -49,7 +51,7 @@ def ask(url: str, question: str) -> dict:
 def test_two_app_processes_share_one_history_and_one_index(tmp_path, small_corpus, embedder, postgres_url,
                                                            shared_index):
     database = postgres_url
-    env = {"TERMS_CORPUS_DIR": str(small_corpus), "TERMS_CHROMA_HOST": "127.0.0.1",
+    env = {"TERMS_ADMIN_KEY": ADMIN_KEY, "TERMS_CORPUS_DIR": str(small_corpus), "TERMS_CHROMA_HOST": "127.0.0.1",
            "TERMS_CHROMA_PORT": str(shared_index), "TERMS_DATABASE_URL": database,
            "TERMS_RATE_LIMIT_PER_MINUTE": "0", "TERMS_LLM_BASE_URL": ""}
     writer = {"corpus_dir": small_corpus, "data_dir": tmp_path / "writer-data", "chroma_host": "127.0.0.1",
@@ -83,7 +85,9 @@ def test_two_app_processes_share_one_history_and_one_index(tmp_path, small_corpu
             votes.append((question, f"vote {n}"))
 
         for url in (url_a, url_b):  # either server exports everything
-            exported = list(csv.DictReader(io.StringIO(httpx.get(f"{url}/api/feedback.csv", timeout=30).text)))
+            export = httpx.get(f"{url}/api/feedback.csv", headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)
+            assert export.status_code == 200, export.text
+            exported = list(csv.DictReader(io.StringIO(export.text)))
             assert [(row["question"], row["comment"]) for row in exported] == votes
         log = AuditLog(database)
         logged = {(row["channel"], row["question"]) for row in log.answers()}

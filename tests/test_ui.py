@@ -337,7 +337,6 @@ def test_the_comment_box_opens_next_to_the_rated_answer(page):
     assert chat["y"] + chat["height"] <= box["y"] < question["y"]  # between the answer and the next question
 
 
-@pytest.mark.xfail(strict=True, reason="needs one feedback row per answer in the audit log")
 def test_rating_an_answer_again_keeps_only_the_last_rating(page, server_settings):
     ask_and_wait(page, "Quelles sont les pénalités en cas de retard de paiement ?")
     answer_id = AuditLog(server_settings.audit_db).answers()[0]["id"]

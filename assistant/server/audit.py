@@ -19,7 +19,7 @@ from filelock import FileLock
 from sqlalchemy import (CheckConstraint, Column, Connection, Engine, Float, ForeignKey, Integer, MetaData, Table,
                         Text, create_engine, event, func, insert, select, text, update)
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.schema import CreateTable
 
 from terms.errors import TermsError
@@ -68,9 +68,19 @@ def _create_tables(conn: Connection) -> None:
         conn.execute(CreateTable(table, if_not_exists=True))
 
 
+def _one_rating_per_answer(conn: Connection) -> None:
+    # Rating an answer again replaces its rating: keep each answer's latest vote, then let
+    # the database hold the rule.
+    conn.execute(text("DELETE FROM feedback WHERE answer_id IS NOT NULL AND id NOT IN "
+                      "(SELECT MAX(id) FROM feedback WHERE answer_id IS NOT NULL GROUP BY answer_id)"))
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS feedback_one_per_answer ON feedback (answer_id) "
+                      "WHERE answer_id IS NOT NULL"))
+
+
 # Applied in order, each once per database; append, never edit.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _create_tables,  # 1: answers and feedback
+    _one_rating_per_answer,  # 2: one rating per answer, the last one standing
 ]
 # Held (for the transaction) by the process migrating a PostgreSQL database.
 _PG_LOCK = 0x7465726D73  # "terms"
@@ -183,13 +193,27 @@ class AuditLog:
 
     def add_feedback(self, rating: str, question: str, answer: str, citations: str | list,
                      comment: str = "", answer_id: int | None = None) -> int:
+        """A vote (and comment); a vote on an answer already rated replaces its rating (and its
+        comment, when one is given) and keeps its id."""
         if not isinstance(citations, str):
             citations = json.dumps(citations, ensure_ascii=False)
-        with self.engine.begin() as conn:
-            result = conn.execute(insert(FEEDBACK).values(
-                at=_now(), answer_id=answer_id, rating=rating, comment=comment, question=question, answer=answer,
-                citations=citations))
-            return int(result.inserted_primary_key[0])
+        for attempt in range(2):  # a vote racing another on the same answer finds it the second time
+            try:
+                with self.engine.begin() as conn:
+                    if answer_id is not None:
+                        existing = conn.execute(select(FEEDBACK.c.id).where(FEEDBACK.c.answer_id == answer_id)).scalar()
+                        if existing is not None:
+                            values = {"at": _now(), "rating": rating, **({"comment": comment} if comment else {})}
+                            conn.execute(update(FEEDBACK).where(FEEDBACK.c.id == existing).values(**values))
+                            return int(existing)
+                    result = conn.execute(insert(FEEDBACK).values(
+                        at=_now(), answer_id=answer_id, rating=rating, comment=comment, question=question,
+                        answer=answer, citations=citations))
+                    return int(result.inserted_primary_key[0])
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def feedback_for(self, answer_id: int, rating: str, comment: str = "") -> int:
         """Feedback on a logged answer (its question, text and citations are copied)."""
