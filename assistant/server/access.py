@@ -9,8 +9,8 @@ client     the chat page and its assets, Gradio's queue  anyone (the server  ``B
            and client API (``/gradio_api/queue/*``,      listens on          session cookie ``/login``
            ``call/*``, ``info``), ``/api/*``, ``/v1/*``,  loopback by         sets, or the admin key
            the API docs                                  default)
-admin      ``/api/feedback.csv`` (other users' ratings,  403 until           ``Bearer <admin key>``
-           questions and comments)                       ``TERMS_ADMIN_KEY``
+admin      ``/api/feedback.csv``, ``/api/quality*``      403 until           ``Bearer <admin key>``
+           (other users' ratings, questions, comments)   ``TERMS_ADMIN_KEY``
                                                          is set
 closed     every other Gradio route: uploads, file       404                 404
            serving, monitoring, run history, …
@@ -69,6 +69,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/login", P, counted=True),  # counted: key guesses are rate limited
     Rule("/logout", P),
     Rule("/api/feedback.csv", A, counted=True, ours=True),
+    Rule("/api/quality", A, counted=True, ours=True), Rule("/api/quality/*", A, counted=True, ours=True),
     Rule("/api/ask", C, counted=True, heavy=True, ours=True),
     Rule("/v1/chat/completions", C, counted=True, heavy=True, ours=True),
     Rule("/api/*", C, counted=True, ours=True),

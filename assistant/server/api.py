@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -22,6 +22,7 @@ from terms.text import detect_language
 
 from ..guard import check_comment
 from .errors import validation_error
+from .quality import cases_jsonl, parse_ids
 from .runtime import Answered, NotReady, Runtime
 
 log = logging.getLogger("server")
@@ -152,6 +153,21 @@ def router(runtime: Runtime) -> APIRouter:
             return ErrorResponse({"error": "unknown answer", "detail": f"no answer with id {request.answer_id}"},
                                  status_code=404)
         return {"feedback_id": feedback_id}
+
+    @api.get("/quality", summary="Answers that need a look: rated down, abstained, low confidence (admin key)")
+    def quality(limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+        return [{k: v for k, v in row.items() if k != "corpus_version"} for row in runtime.audit.to_review(limit)]
+
+    @api.get("/quality/cases.jsonl", summary="Those answers (or the ids given) as eval cases to review (admin key)",
+             response_class=Response, responses={200: {"content": {"application/jsonl": {}}}})
+    def quality_cases(ids: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+        try:
+            wanted = parse_ids(ids)
+        except ValueError as exc:
+            return ErrorResponse({"error": "bad ids", "detail": str(exc)}, status_code=400)
+        rows = [r for r in runtime.audit.to_review(limit) if wanted is None or r["id"] in wanted]
+        return Response(cases_jsonl(rows), media_type="application/jsonl; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="review-cases.jsonl"'})
 
     @api.get("/feedback.csv", summary="All feedback as CSV (needs the admin key: TERMS_ADMIN_KEY)",
              response_class=Response, responses={200: {"content": {"text/csv": {}}}, 403: {"model": ErrorBody}})

@@ -232,6 +232,25 @@ class AuditLog:
             rows = conn.execute(select(*columns).order_by(FEEDBACK.c.id)).mappings().all()
         return [dict(r) for r in rows]
 
+    def to_review(self, limit: int = 200, confidence_below: float = 0.6) -> list[dict]:
+        """The latest answers that need a look, newest first: rated down, abstained on, or
+        answered with low confidence; each with its latest rating and comment (if any) and
+        why it is listed."""
+        votes = select(FEEDBACK.c.answer_id, FEEDBACK.c.rating, FEEDBACK.c.comment).where(
+            FEEDBACK.c.answer_id.isnot(None)).subquery()
+        query = (select(ANSWERS, votes.c.rating, votes.c.comment)
+                 .select_from(ANSWERS.outerjoin(votes, votes.c.answer_id == ANSWERS.c.id))
+                 .where((votes.c.rating == "down") | (ANSWERS.c.abstained == 1)
+                        | (ANSWERS.c.confidence < confidence_below))
+                 .order_by(ANSWERS.c.id.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings().all()]
+        for row in rows:
+            row["why"] = [why for why, yes in (("rated down", row["rating"] == "down"),
+                                               ("abstained", bool(row["abstained"])),
+                                               ("low confidence", row["confidence"] < confidence_below)) if yes]
+        return rows
+
     def feedback_csv(self) -> str:
         """All feedback as CSV (one row per vote, citations as JSON)."""
         out = io.StringIO()
