@@ -2,8 +2,8 @@
 """Split an eval set (JSON Lines) into a dev half and a test half, deterministically.
 
 Usage:
-    python3 evals/split.py SET.jsonl [MORE.jsonl ...] --name NAME --out-dir DIR
-    python3 evals/split.py DIR/NAME.dev.jsonl DIR/NAME.test.jsonl --name NAME --out-dir DIR --check
+    python -m evals.split SET.jsonl [MORE.jsonl ...] --name NAME --out-dir DIR
+    python -m evals.split DIR/NAME.dev.jsonl DIR/NAME.test.jsonl --name NAME --out-dir DIR --check
 
 All input files are read as one set (so the split can be re-run from the union of its own
 dev and test files and gives the same result), and NAME.dev.jsonl / NAME.test.jsonl are
@@ -40,8 +40,7 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_set import Corpus, normalise  # noqa: E402  (same directory, standard library only)
+from evals.check_set import Corpus, normalise
 
 LANG_TOKENS = {"fr", "en"}
 
