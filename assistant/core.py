@@ -27,6 +27,10 @@ from .retrieve import Hit, HybridSearch, Snapshot
 from .vocabulary import expand
 
 
+# A follow-up at most this long also ranks sentences by its own words (one more embedding).
+OWN_VECTOR_TOKENS = 40
+
+
 @dataclass(frozen=True)
 class Query:
     """The question as the pipeline reads it (stage 1's output)."""
@@ -179,9 +183,10 @@ class Assistant:
         found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=query_vector)
         hits = found.hits
         sentence_vector = query_vector
-        if query.is_follow_up:
+        if query.is_follow_up and self.embedder.count_tokens(query.question) <= OWN_VECTOR_TOKENS:
             # A follow-up's own words say which sentence answers ("en cas de retard");
-            # the borrowed topic words only said where to look.
+            # the borrowed topic words only said where to look. (A long "follow-up" gets no
+            # second embedding: it would double the cost of the costliest questions.)
             own = self.query_vector(query.question, query.language)
             sentence_vector = (query_vector + own) / 2
         return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k, found.firsts)

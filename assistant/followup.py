@@ -29,6 +29,7 @@ ANAPHORIC_WORDS = 14
 # At most this many topic words are borrowed from the conversation: they say where to look;
 # more would only make a follow-up cost more than the question it follows.
 MAX_BORROWED = 12
+MAX_BORROWED_CHARS = 80
 _QUESTION_WORDS = {"quel", "quelle", "quels", "quelles", "comment", "combien", "pourquoi", "quand", "what",
                    "which", "how", "when", "why", "who", "where", "est", "ce", "qu", "can", "could", "does", "do",
                    "is", "are", "there", "y", "t", "peut", "doit", "long", "much", "many"}
@@ -80,4 +81,6 @@ def rewrite(question: str, history: list[str]) -> str:
             break
     own = {fold(w) for w in topic_words(question)}
     extra = " ".join([w for w in topic.split() if fold(w) not in own][:MAX_BORROWED])
+    if len(extra) > MAX_BORROWED_CHARS:
+        extra = extra[:MAX_BORROWED_CHARS].rsplit(" ", 1)[0]
     return f"{question} ({extra})" if extra else question
