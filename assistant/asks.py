@@ -28,7 +28,10 @@ _ASKS = {
     "amount": r"combien (?:ca |ça |ils |on |je |il )?(?:coute|coutent|paye|paie|facture|rembourse|doit)|combien d'euros"
               r"|\bcombien\b(?! de (?:temps|jours?|mois|semaines?|ans|annees?|heures?|fois))"
               r"|quel(?:le)?s? (?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
-              r"|how much|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€",
+              r"|how much|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€"
+              # "what can we charge him?": what may be billed on top is a sum and its ground
+              r"|(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
+              r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for",
     "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|\brate\b|%",
     "date": r"quelle date|a partir de quand|depuis quand|a compter de quand|what date|since when|as of when"
             r"|effective (?:date|from)|\bwhen did\b|\bdate d'(?:entree|effet)\b",
