@@ -17,7 +17,7 @@ from assistant.llm import (LLM, REASONS, SYSTEM_PROMPT, UNVERIFIED_QUOTE, echoes
                            split_sentences)
 
 TIMEOUT = 2.0
-SLACK = 2.0  # the brief's bound: a fallback arrives within the deadline plus this
+SLACK = 2.0  # the bound: a fallback arrives within the deadline plus this
 QUESTION = "Quel est le délai de paiement des factures ?"
 TERM = "payables à 30 jours date de facture"  # words of the CGS art. 3 "Règlement" passage
 
