@@ -88,6 +88,7 @@ _STATED = {
 }
 
 
+@lru_cache(maxsize=4096)
 def asks(question: str) -> frozenset[str]:
     """The kinds of answer a question expects.
 

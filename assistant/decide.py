@@ -35,7 +35,7 @@ from pathlib import Path
 
 from terms.text import tokens
 
-from .asks import FIGURES, asks, states
+from .asks import FIGURES, states
 from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
@@ -123,4 +123,4 @@ def threshold() -> float:
     return float(model()["threshold"])
 
 
-__all__ = ["FEATURES", "Signals", "asks", "probability", "signals", "threshold"]
+__all__ = ["FEATURES", "Signals", "probability", "signals", "threshold"]

@@ -20,7 +20,7 @@ from ingest import Index
 from terms.errors import IndexMissing
 from terms.instructions import reads_as_instruction
 from terms.records import Passage, Sentence
-from terms.text import detect_language, fold, tokens
+from terms.text import detect_language, first_sentence, fold, tokens
 
 from .asks import asks
 from .channels import UseEncoder, passage_vectors
@@ -97,8 +97,7 @@ class Snapshot:
             text = p.text[s.start - p.start: s.end - p.start].strip()
             if text:
                 return text
-        m = re.match(r".+?[.;:](?=\s|$)", p.text, re.S)
-        return (m.group() if m else p.text).strip()
+        return first_sentence(p.text)
 
 
 class HybridSearch:

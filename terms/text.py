@@ -142,3 +142,13 @@ def ends_with_abbreviation(text: str, stop: int) -> bool:
         return False
     word = re.search(r"([^\W\d_]+)$", text[:stop])
     return bool(word) and (len(word.group(1)) == 1 or fold(word.group(1)) in ABBREVIATIONS)
+
+
+def first_sentence(text: str) -> str:
+    """The text up to its first full stop, semicolon or colon (all of it when it has none).
+
+    >>> first_sentence("Payable à 30 jours ; sans escompte. Voir l'article 3.")
+    'Payable à 30 jours ;'
+    """
+    m = re.match(r".+?[.;:](?=\s|$)", text, re.S)
+    return (m.group() if m else text).strip()

@@ -7,6 +7,7 @@ import re
 
 from terms.records import DocumentInfo, Passage
 from terms.text import ends_with_abbreviation, fold, sentence_spans, tokens
+from terms.text import first_sentence as first_sentence_of_text
 
 from ..answer import Answer, citation, label, where
 from .errors import LLMUnavailable
@@ -242,5 +243,4 @@ class Verifier:
 def first_sentence(p: Passage) -> str:
     """The passage's first sentence, verbatim: the quote of a cited passage the model did
     not quote (the snapshot's stored sentences give a better one when available)."""
-    m = re.match(r".+?[.;:](?=\s|$)", p.text, re.S)
-    return (m.group() if m else p.text).strip()
+    return first_sentence_of_text(p.text)
