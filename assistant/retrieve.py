@@ -1,8 +1,8 @@
-"""Hybrid retrieval: dense (Chroma, our embeddings) + BM25, fused by weighted rank.
+"""Hybrid retrieval: four channels score every passage of the active generation (e5
+passage vectors, the passage's best e5 sentence, BM25, USE), fused by standardised score.
 
-English questions are searched lexically through a bilingual vocabulary, and the
-lexical side weighs less for them: English words match nothing in French text, and
-at full weight they drag good dense hits down.
+A question not in the documents' language (English on the French terms) is searched
+lexically through the vocabulary's renderings of its words, with its own weights.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ WEIGHTS = {
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # fused rank score
+    score: float  # fused score (weighted sum of the channels' z-scores)
     dense: float  # cosine similarity with the question
     lexical: float  # BM25
     rank: int  # 1-based
