@@ -10,13 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest import Embedder, Index, is_present, load_embedder, make_client, read_manifest
+from ingest.use_channel import load_use
 from terms.instructions import reads_as_instruction
 from terms.records import DocumentInfo, Passage
 from terms.settings import Settings
 from terms.text import detect_language, fold, tokens
 
 from . import messages
-from .channels import load_use
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .asks import FIGURES, asks
@@ -90,7 +90,7 @@ class Assistant:
         self.settings = settings
         self.index = index
         use = load_use() if settings.second_channel == "use" else None
-        self.search = HybridSearch(index, use, settings.data_dir / "channels")
+        self.search = HybridSearch(index, use, settings.data_dir)
         self._absent: tuple[str, list[DocumentInfo]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from ingest import Index
+from ingest.use_channel import UseEncoder, cache_path, passage_vectors
 from terms.errors import IndexMissing
 from terms.instructions import reads_as_instruction
 from terms.records import Passage, Sentence
 from terms.text import detect_language, first_sentence, fold, tokens
 
 from .asks import asks
-from .channels import UseEncoder, passage_vectors
 from .lexical import BM25, passage_tokens
 from .parties import aliases
 from .vocabulary import expand
@@ -103,10 +103,10 @@ class Snapshot:
 class HybridSearch:
     """Search the active generation of an index; reloads when the generation switches."""
 
-    def __init__(self, index: Index, use: UseEncoder | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(self, index: Index, use: UseEncoder | None = None, data_dir: Path | None = None) -> None:
         self.index = index
         self.use = use
-        self.cache_dir = cache_dir
+        self.data_dir = data_dir
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -170,8 +170,10 @@ class HybridSearch:
             texts=texts, definitions=definitions,
             sentence_terms=[frozenset(tokens(s.text)) for s in sentences],
             suspicious=frozenset(p.id for p in passages if reads_as_instruction(p.text)),
-            use_vectors=(passage_vectors(self.use, passages, self.cache_dir / f"use-{generation}.npz"
-                                         if self.cache_dir else None) if self.use else None),
+            # Computed by the ingest that built the generation; computed here only for an
+            # index built elsewhere (another data folder, or without the second channel).
+            use_vectors=(passage_vectors(self.use, passages, cache_path(self.data_dir, generation)
+                                         if self.data_dir else None) if self.use else None),
         )
 
     def search(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
@@ -185,6 +187,23 @@ class HybridSearch:
         snap = self.snapshot()
         if not snap.passages:
             return Retrieval([], {})
+        channels = self.channels(query, language, query_vector, lexical_query)
+        weights = WEIGHTS["same" if language == snap.language else "cross"]
+        fused = sum(weights.get(name, 0.0) * standardised(values) for name, values in channels.items())
+        if "definition" not in asks(query):
+            fused = fused - DEFINITION_PENALTY * snap.is_definition
+        order = np.argsort(-fused, kind="stable")[:k]
+        dense, lexical = channels["dense"], channels["lexical"]
+        hits = [Hit(snap.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]), r)
+                for r, i in enumerate(order, 1)]
+        firsts = {name: snap.passages[int(np.argmax(values))].id if values.max() > 0 else None
+                  for name, values in channels.items()}
+        return Retrieval(hits, firsts)
+
+    def channels(self, query: str, language: str = "fr", query_vector: np.ndarray | None = None,
+                 lexical_query: str | None = None) -> dict[str, np.ndarray]:
+        """Each channel's raw score of every passage of the snapshot, in passage order."""
+        snap = self.snapshot()
         if query_vector is None:
             query_vector = self.index.embedder.embed_queries([query])[0]
         channels: dict[str, np.ndarray] = {"dense": snap.passage_vectors @ query_vector}
@@ -198,17 +217,7 @@ class HybridSearch:
         channels["lexical"] = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
         if self.use is not None and snap.use_vectors is not None:
             channels["use"] = snap.use_vectors @ self.use.encode([query])[0]
-        weights = WEIGHTS["same" if language == snap.language else "cross"]
-        fused = sum(weights.get(name, 0.0) * standardised(values) for name, values in channels.items())
-        if "definition" not in asks(query):
-            fused = fused - DEFINITION_PENALTY * snap.is_definition
-        order = np.argsort(-fused, kind="stable")[:k]
-        dense, lexical = channels["dense"], channels["lexical"]
-        hits = [Hit(snap.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]), r)
-                for r, i in enumerate(order, 1)]
-        firsts = {name: snap.passages[int(np.argmax(values))].id if values.max() > 0 else None
-                  for name, values in channels.items()}
-        return Retrieval(hits, firsts)
+        return channels
 
     def definitions_in(self, question: str) -> list[Passage]:
         """Definitions (article 1) of the defined terms a question uses."""

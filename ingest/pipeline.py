@@ -19,6 +19,7 @@ from terms.records import DocumentInfo, Passage, Sentence
 from .segment import segment
 from terms.settings import Settings
 from .store import Index, make_client
+from . import use_channel
 from .structure import parse
 
 log = logging.getLogger("ingest")
@@ -131,6 +132,10 @@ def _run_locked(settings: Settings, embedder: Embedder, client, progress: bool, 
             log.warning("skipped %s: unsupported file type", path.name)
     if active and active.fingerprint == fingerprint and not force:
         index.drop_generations({active.name})  # orphans of killed builds
+        # An index built before the second channel existed (or whose file was lost) gets
+        # its vectors now, not at a server's first question.
+        if settings.second_channel == "use" and not use_channel.cache_path(settings.data_dir, active.name).exists():
+            second_channel(settings, index.passages(active.name), active.name)
         report.up_to_date, report.generation = True, active.name
         report.documents = len(active.documents)
         report.passages = index.collection(active.name, "p").count()
@@ -170,8 +175,21 @@ def _run_locked(settings: Settings, embedder: Embedder, client, progress: bool, 
         # fingerprint then differs from a clean run, so the next start retries.
         fingerprint = f"{fingerprint}-partial"
     generation, report.embedded = index.build(fingerprint, hashes, texts, passages, sentences, progress)
+    # The generation's second-channel vectors exist before it becomes active.
+    second_channel(settings, passages, generation.name, active.name if active else None)
     index.switch(generation)
+    if settings.second_channel == "use":
+        use_channel.prune(settings.data_dir, {generation.name} | ({active.name} if active else set()))
     report.passages, report.generation = len(passages), generation.name
     report.seconds = time.perf_counter() - started
     return report
 
+
+def second_channel(settings: Settings, passages: list[Passage], generation: str, previous: str | None = None) -> None:
+    """Compute (or complete) a generation's USE passage vectors; the previous generation's
+    file supplies the passages both share."""
+    if settings.second_channel != "use" or not passages:
+        return
+    path = use_channel.cache_path(settings.data_dir, generation)
+    seed = use_channel.cache_path(settings.data_dir, previous) if previous else None
+    use_channel.passage_vectors(use_channel.load_use(), passages, path, seed)

@@ -68,3 +68,42 @@ def test_changed_document_embeds_only_new_texts(tmp_path, embedder):
     index, generation = stored(settings, embedder)
     sentences, vectors = index.sentences(generation)
     np.testing.assert_allclose(vectors, embedder.embed_passages([s.text for s in sentences]), atol=1e-6)
+
+
+def test_second_channel_vectors_are_made_by_ingest(tmp_path, embedder):
+    """The USE passage vectors of a generation exist before it is active, hold the vector
+    of each passage's own text, and only the passages a new generation adds are encoded."""
+    from ingest import use_channel
+
+    corpus = tmp_path / "corpus"
+    write(corpus, DOCS)
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", second_channel="use")
+    run(settings, embedder=embedder, progress=False)
+    index, first = stored(settings, embedder)
+    path = use_channel.cache_path(settings.data_dir, first)
+    assert path.exists()
+    passages = index.passages(first)
+    use = use_channel.load_use()
+    with np.load(path) as kept:
+        assert sorted(kept["ids"].tolist()) == sorted(p.id for p in passages)
+        by_id = dict(zip(kept["ids"].tolist(), kept["vectors"]))
+    expected = use.encode([use_channel.passage_text(p) for p in passages])
+    np.testing.assert_allclose(np.stack([by_id[p.id] for p in passages]), expected, atol=1e-5)
+
+    # A changed document: a new generation, whose file is seeded from the previous one.
+    write(corpus, {"deux.txt": DOCS["deux.txt"].replace("au bon de commande", "à la signature")})
+    calls = []
+    encode = use.encode
+    try:
+        use.encode = lambda texts: calls.append(len(texts)) or encode(texts)
+        run(settings, embedder=embedder, progress=False)
+    finally:
+        del use.encode
+    _, second = stored(settings, embedder)
+    assert second != first and use_channel.cache_path(settings.data_dir, second).exists()
+    assert calls == [1]  # only the changed passage
+
+    # A lost file is rebuilt by the next ingest, even when the index is up to date.
+    use_channel.cache_path(settings.data_dir, second).unlink()
+    assert run(settings, embedder=embedder, progress=False).up_to_date
+    assert use_channel.cache_path(settings.data_dir, second).exists()
