@@ -112,9 +112,21 @@ def test_abstention_says_why_and_links_the_documents_to_read():
     out = formatting.answer_html(answer(text="Les CGS ne répondent pas.", citations=[], abstained=True,
                                         confidence=0.21, pointers=pointers), URLS, "fr")
     assert "Pas de réponse dans les documents indexés" in out
-    assert "confiance 0.21" in out
+    assert "Aucune clause des documents disponibles ne répond" in out
+    # The figures stay in the technical details, not in the sentence sales staff read.
+    visible, details = out.split('<details class="ta-footer">')
+    assert "0.21" not in visible and "confiance 0.21 (seuil 0.50)" in details
     assert f'href="{URLS["cs-billing"]}"' in out and "Conditions spécifiques — Billing</a>" in out
     assert "ta-card" not in out
+
+
+def test_a_figure_the_terms_do_not_give_is_said_so_with_its_context_clause():
+    out = formatting.answer_html(answer(text="Les CGS ne fixent pas ce montant ; la clause la plus proche est …",
+                                        citations=[cite(supporting=True)], abstained=True, reason="not_given",
+                                        confidence=0.3), URLS, "fr")
+    assert "abordent le sujet mais ne donnent pas ce qui est demandé" in out
+    assert "Aucune clause des documents disponibles" not in out
+    assert "ta-card" in out
 
 
 def test_sources_text():

@@ -31,8 +31,11 @@ LABELS = {
         "llm": "LLM (reformulé, citations vérifiées)",
         "definition": "Définition utile",
         "abstained": "Pas de réponse dans les documents indexés",
-        "why": "Aucun passage des documents disponibles ne répond avec une confiance suffisante "
-               "(confiance {confidence:.2f}, seuil 0.50).",
+        "why": "Aucune clause des documents disponibles ne répond à cette question ; "
+               "reformulez-la ou consultez les documents ci-dessous.",
+        "why_not_given": "Les documents disponibles abordent le sujet mais ne donnent pas ce qui est demandé ; "
+                         "la clause la plus proche est citée pour contexte, pas comme réponse.",
+        "line": "seuil",
         "read_instead": "À consulter",
         "not_here": "document non disponible ici",
         "confidence": "confiance",
@@ -64,8 +67,11 @@ LABELS = {
         "llm": "LLM (rephrased, quotes checked)",
         "definition": "Useful definition",
         "abstained": "No answer in the indexed documents",
-        "why": "No passage of the available documents answers with enough confidence "
-               "(confidence {confidence:.2f}, threshold 0.50).",
+        "why": "No clause of the available documents answers this question; "
+               "rephrase it or read the documents below.",
+        "why_not_given": "The available documents touch the topic but do not give what is asked; "
+                         "the nearest clause is quoted as context, not as the answer.",
+        "line": "threshold",
         "read_instead": "Read instead",
         "not_here": "document not available here",
         "confidence": "confidence",
@@ -307,7 +313,7 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     parts = ['<div class="ta-answer">']
     if answer.abstained:
         parts.append(f'<div class="ta-abstain"><strong>{text_html(L["abstained"])}</strong>'
-                     f'<div>{text_html(L["why"].format(confidence=answer.confidence))}</div></div>')
+                     f'<div>{text_html(L["why_not_given" if answer.reason == "not_given" else "why"])}</div></div>')
     parts.append(f'<div class="ta-text">{linked_text(answer.text, urls)}</div>')
     if answer.notice:
         parts.append(f'<div class="ta-notice">{text_html(answer.notice)}</div>')
@@ -332,7 +338,8 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
         f'<span class="ta-copy-done">{text_html(L["copied"])}</span><pre class="ta-copy-text">{copy}</pre></div>'
         f'<details class="ta-footer"><summary>{text_html(L["details"])}</summary>'
         f'<span class="ta-mode ta-mode-{html.escape(answer.mode)}">{text_html(L["mode"])} : {text_html(mode)}</span> '
-        f'<span class="ta-muted">{text_html(L["confidence"])} {answer.confidence:.2f} · '
+        f'<span class="ta-muted">{text_html(L["confidence"])} {answer.confidence:.2f}'
+        f'{" (" + text_html(L["line"]) + " 0.50)" if answer.abstained else ""} · '
         f"{answer.latency_ms:.0f} ms</span></details>")
     parts.append("</div>")
     return "".join(parts)
