@@ -226,11 +226,12 @@ class Assistant:
         elif extra:
             wanted = wanted + tokens(extra, "fr")
         quoted = [p.text[a:b] for p, a, b, _ in picked]
+        leading = [p.text[a:b] for p, a, b, _ in picked if p.id == picked[0][0].id]
         return answerability.signals(wanted, asks(query.question), evidence.hits, quoted, max(x[3] for x in picked),
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
                                      names_absent=bool(self._named(query.standalone)),
                                      instruction=reads_as_instruction(query.question),
-                                     vocabulary=evidence.snapshot.bm25.idf)
+                                     vocabulary=evidence.snapshot.bm25.idf, leading=leading)
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

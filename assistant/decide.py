@@ -14,8 +14,10 @@ Each signal is cheap and says something the others don't:
 - ``agreement``: whether the retrieval channels (dense, lexical, sentence, USE) put the
   same passage first;
 - ``figure_missing``: the question asks for a figure (a duration, an amount, a rate, a
-  date) and none of the sentences the answer would quote states one: the terms touch
-  the topic but do not give what is asked;
+  date) and the answer's leading quote (the sentences of its first passage) states none:
+  the terms touch the topic but do not give what is asked. (A figure in a second clause
+  quoted alongside is usually another topic's: the late-payment fee for a question on a
+  set-up fee.)
 - ``names_absent``: the question names a document that is referenced but not here ("que
   dit le DPA…"): it asks about that document's content;
 - ``instruction``: the question reads as an instruction to a model rather than a
@@ -41,6 +43,9 @@ from .retrieve import Hit
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
             "figure_missing", "names_absent", "instruction", "cross")
+# The side of zero each weight is fitted on: +1 argues for answering, -1 against, 0 either.
+SIGNS = {"evidence": 1, "best_dense": 1, "best_sentence": 1, "coverage": 1, "quote_coverage": 1, "known": 1,
+         "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0}
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,16 @@ class Signals:
 
 def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], quoted: list[str],
             best_sentence: float, level: float, cross: bool, channel_tops: list[str | None],
-            names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset()
-            ) -> Signals:
+            names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
+            leading: list[str] | None = None) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
     stems; for a question in another language, the stems of its renderings); ``level``: the
     language's usual evidence level; ``channel_tops``: the first passage id of each
     retrieval channel (None where a channel found nothing); ``quoted``: the sentences the
-    answer would quote; ``vocabulary``: every term of the documents.
+    answer would quote (``leading``: those of its first passage; default all); ``vocabulary``:
+    every term of the documents.
     """
     figures = asked & set(FIGURES)
     if not hits:
@@ -94,7 +100,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     tops = [t for t in channel_tops if t is not None]
     agreement = sum(t == hits[0].passage.id for t in tops) / len(tops) if tops else 0.0
     stated: set[str] = set()
-    for text in quoted:
+    for text in (quoted if leading is None else leading):
         stated |= states(text)
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
@@ -123,4 +129,4 @@ def threshold() -> float:
     return float(model()["threshold"])
 
 
-__all__ = ["FEATURES", "Signals", "probability", "signals", "threshold"]
+__all__ = ["FEATURES", "SIGNS", "Signals", "probability", "signals", "threshold"]

@@ -4,9 +4,16 @@ Sales staff write "propale", "boîte", "virer le client"; support agents write "
 "head office", "late payment"; the terms say "proposition commerciale", "société",
 "résiliation", "devis", "siège social", "règlement hors délai". Two general vocabularies
 (``vocabulary/en_fr.tsv``: English legal and business terms; ``vocabulary/fr_colloquial.tsv``:
-French business slang, abbreviations and common misspellings) map one to the other. They
-were written from general legal and commercial vocabulary, not from any question set,
-so they can be judged on questions they were not built from.
+French business slang, abbreviations and common misspellings) map one to the other.
+
+A third (``vocabulary/situations.tsv``) maps the words of a story to the clause that
+governs it: "on a les logs" -> "preuve, enregistrements"; "threatening to sue us for
+millions" -> "responsabilité, plafond". Sales staff tell situations rather than name
+clauses; the words of the story rarely occur in the clause.
+
+All three were written from general legal and commercial vocabulary, not from any
+question set, so they can be judged on questions they were not built from. Each file is
+matched on its own (a situation phrase and a word rendering may overlap in a question).
 
 A term matches on word boundaries of the folded question; a term ending in ``*`` matches
 the start of a word ("terminat*" matches "terminated").
@@ -22,6 +29,7 @@ from terms.text import fold
 
 FOLDER = Path(__file__).with_name("vocabulary")
 FILES = {"en": "en_fr.tsv", "fr": "fr_colloquial.tsv"}
+SITUATIONS = "situations.tsv"  # both languages
 
 
 @dataclass(frozen=True)
@@ -89,18 +97,27 @@ def build(entries: dict[str, str]) -> Vocabulary:
     return Vocabulary(pattern, {**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)))
 
 
-@lru_cache(maxsize=None)
-def vocabulary(language: str) -> Vocabulary:
-    """The vocabulary for questions in ``language`` (English questions also use slang rarely,
-    French questions use anglicisms often: French gets both)."""
-    names = [FILES["en"]] if language == "en" else [FILES["fr"], FILES["en"]]
+def _entries(names: list[str]) -> dict[str, str]:
     entries: dict[str, str] = {}
     for name in names:
         path = FOLDER / name
         if path.exists():
             for term, words in parse(path.read_text(encoding="utf-8").splitlines()).items():
                 entries.setdefault(term, words)
-    return build(entries)
+    return entries
+
+
+@lru_cache(maxsize=None)
+def vocabulary(language: str) -> Vocabulary:
+    """The word vocabulary for questions in ``language`` (English questions also use slang
+    rarely, French questions use anglicisms often: French gets both)."""
+    return build(_entries([FILES["en"]] if language == "en" else [FILES["fr"], FILES["en"]]))
+
+
+@lru_cache(maxsize=None)
+def situations() -> Vocabulary:
+    """Story words -> the words of the clause that governs the situation (any language)."""
+    return build(_entries([SITUATIONS]))
 
 
 def expand(text: str, language: str, corpus_language: str = "fr") -> str:
@@ -114,4 +131,5 @@ def expand(text: str, language: str, corpus_language: str = "fr") -> str:
     """
     if corpus_language != "fr":
         return ""
-    return vocabulary(language).expand(text)
+    words, story = vocabulary(language).expand(text), situations().expand(text)
+    return f"{words} {story}".strip() if story else words

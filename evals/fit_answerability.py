@@ -24,7 +24,7 @@ import numpy as np
 from terms import Settings, offline_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SETS = [ROOT / "evals" / "sets" / "cgs.dev.jsonl", ROOT / "evals" / "sets" / "scenarios.dev.jsonl"]
+DEV_SETS = [ROOT / "evals" / "sets" / f"{name}.dev.jsonl" for name in ("cgs", "scenarios", "scenarios-more")]
 OUT = ROOT / "assistant" / "answerability.json"
 TABLE = ROOT / "evals" / "fits" / "answerability-dev.csv"
 
@@ -51,9 +51,14 @@ def collect(sets: list[Path]) -> tuple[list[dict], np.ndarray, np.ndarray]:
     return cases, np.asarray(rows, dtype=float), np.asarray(labels)
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 4000, rate: float = 0.1
-        ) -> tuple[np.ndarray, float]:
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 4000, rate: float = 0.1,
+        signs: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Logistic regression by gradient descent on standardised features; raw-scale weights.
+
+    ``signs`` (+1, -1 or 0 per feature) keeps each weight on its side of zero (0: either):
+    what a signal means is known before the fit (more evidence never argues against
+    answering), and a weight the few dev cases push across zero would fail on questions
+    unlike them (a question in words the terms never use reads as answerable).
 
     >>> x = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 0.0, 1.0, 1.0])
     >>> w, b = fit(x, y, l2=0.01)
@@ -71,6 +76,8 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 4000, rate: 
         g = (p - y) * weight
         w -= rate * (z.T @ g / len(y) + l2 * w / len(y))
         b -= rate * g.mean()
+        if signs is not None:
+            w = np.where(signs > 0, np.maximum(w, 0), np.where(signs < 0, np.minimum(w, 0), w))
     return w / std, float(b - (w / std) @ mean)
 
 
@@ -78,14 +85,15 @@ def predict(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ w + b)))
 
 
-def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 7, l2: float = 1.0) -> np.ndarray:
+def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 7, l2: float = 1.0,
+                signs: np.ndarray | None = None) -> np.ndarray:
     order = list(range(len(y)))
     random.Random(seed).shuffle(order)
     p = np.zeros(len(y))
     for k in range(folds):
         held = order[k::folds]
         kept = [i for i in order if i not in set(held)]
-        w, b = fit(x[kept], y[kept], l2)
+        w, b = fit(x[kept], y[kept], l2, signs=signs)
         p[held] = predict(x[held], w, b)
     return p
 
@@ -104,8 +112,9 @@ def choose_line(p: np.ndarray, y: np.ndarray, max_false: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
-    from assistant.decide import FEATURES
+    from assistant.decide import FEATURES, SIGNS
 
+    signs = np.array([SIGNS[name] for name in FEATURES], dtype=float)
     parser = argparse.ArgumentParser(prog="python -m evals.fit_answerability", description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-false-abstention", type=float, default=0.03)
     parser.add_argument("--l2", type=float, default=10.0)  # chosen by 5-fold CV on dev (1, 10)
@@ -124,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
             out.writerow(["id", *FEATURES, "answerable"])
             for case, row, label in zip(cases, x, y):
                 out.writerow([case["id"], *[f"{v:.5f}" for v in row], int(label)])
-    p = out_of_fold(x, y, l2=args.l2)
+    p = out_of_fold(x, y, l2=args.l2, signs=signs)
     line = choose_line(p, y, args.max_false_abstention)
-    w, b = fit(x, y, args.l2)
+    w, b = fit(x, y, args.l2, signs=signs)
     report = {
         "cases": int(len(y)), "unanswerable": int((y == 0).sum()),
         "cv_false_abstention": round(float(np.mean(p[y == 1] < line)), 4),
