@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,10 @@ from .vocabulary import expand
 
 # A follow-up at most this long also ranks sentences by its own words (one more embedding).
 OWN_VECTOR_TOKENS = 40
+
+# Question embeddings run here, at most one per core at a time (more would only wait
+# for each other: each call is pinned to one thread).
+EMBEDDING = ThreadPoolExecutor(max_workers=max(1, len(os.sched_getaffinity(0))), thread_name_prefix="query-embedding")
 
 
 @dataclass(frozen=True)
@@ -141,11 +147,12 @@ class Assistant:
         language = language or detect_language(query)
         return self.search.search(query, k or self.settings.k, language)
 
-    def query_vector(self, question: str, language: str):
+    def query_vector(self, question: str, language: str, corpus_language: str | None = None):
         """The question's embedding; an English question also carries the French words the
         vocabulary gives for its words, which pulls it towards the French clauses."""
-        if language != self.search.snapshot().language:
-            extra = expand(question, language, self.search.snapshot().language)
+        corpus_language = corpus_language or self.search.snapshot().language
+        if language != corpus_language:
+            extra = expand(question, language, corpus_language)
             if extra:
                 question = f"{question} ({extra})"
         return self.embedder.embed_queries([question])[0]
@@ -179,8 +186,12 @@ class Assistant:
 
     def gather(self, query: Query, k: int) -> Evidence:
         """Hybrid retrieval of the standalone question; the vector that ranks sentences."""
-        query_vector = self.query_vector(query.searched, query.language)
-        found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=query_vector)
+        # The e5 embedding runs in another thread while this one computes the lexical and
+        # USE channels (the engine releases the GIL): on two cores a question then costs
+        # about its embedding alone.
+        pending = EMBEDDING.submit(self.query_vector, query.searched, query.language, self.search.snapshot().language)
+        found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=pending.result)
+        query_vector = pending.result()
         hits = found.hits
         sentence_vector = query_vector
         if query.is_follow_up and self.embedder.count_tokens(query.question) <= OWN_VECTOR_TOKENS:

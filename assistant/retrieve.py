@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +184,8 @@ class HybridSearch:
         """The k best passages for a query, with their scores, best first."""
         return self.retrieve(query, k, language, query_vector, lexical_query).hits
 
-    def retrieve(self, query: str, k: int = 5, language: str = "fr", query_vector: np.ndarray | None = None,
+    def retrieve(self, query: str, k: int = 5, language: str = "fr",
+                 query_vector: np.ndarray | Callable[[], np.ndarray] | None = None,
                  lexical_query: str | None = None) -> Retrieval:
         """The k best passages, and what each retrieval channel put first."""
         snap = self.snapshot()
@@ -203,10 +204,25 @@ class HybridSearch:
                   for name, values in channels.items()}
         return Retrieval(hits, firsts)
 
-    def channels(self, query: str, language: str = "fr", query_vector: np.ndarray | None = None,
+    def channels(self, query: str, language: str = "fr",
+                 query_vector: np.ndarray | Callable[[], np.ndarray] | None = None,
                  lexical_query: str | None = None) -> dict[str, np.ndarray]:
-        """Each channel's raw score of every passage of the snapshot, in passage order."""
+        """Each channel's raw score of every passage of the snapshot, in passage order.
+
+        ``query_vector`` may be a callable that waits for it: the lexical and USE
+        channels are computed first, while the question's e5 embedding (the costliest
+        step) may still be running in another thread.
+        """
         snap = self.snapshot()
+        lexical_text = lexical_query if lexical_query is not None else query
+        # The question's words and, in the terms' words, what the vocabulary knows of them.
+        lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language, snap.language), "fr")
+        lexical = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
+        use = None
+        if self.use is not None and snap.use_vectors is not None:
+            use = snap.use_vectors @ self.use.encode([query])[0]
+        if callable(query_vector):
+            query_vector = query_vector()
         if query_vector is None:
             query_vector = self.index.embedder.embed_queries([query])[0]
         channels: dict[str, np.ndarray] = {"dense": snap.passage_vectors @ query_vector}
@@ -214,12 +230,9 @@ class HybridSearch:
             best = np.full(len(snap.passages), -1.0, dtype=np.float32)
             np.maximum.at(best, snap.sentence_owner, snap.sentence_vectors @ query_vector)
             channels["sentence"] = best
-        lexical_text = lexical_query if lexical_query is not None else query
-        # The question's words and, in the terms' words, what the vocabulary knows of them.
-        lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language, snap.language), "fr")
-        channels["lexical"] = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
-        if self.use is not None and snap.use_vectors is not None:
-            channels["use"] = snap.use_vectors @ self.use.encode([query])[0]
+        channels["lexical"] = lexical
+        if use is not None:
+            channels["use"] = use
         return channels
 
     def definitions_in(self, question: str) -> list[Passage]:
