@@ -22,7 +22,7 @@ _ASKS = {
                 r"|dans quel delai|sous quel delai|en combien de temps|au bout de combien|jusqu'a quand|pendant combien"
                 r"|how long|how many (?:days?|weeks?|months?|years?|hours?)|how much (?:time|notice)|what notice"
                 r"|within how|what (?:is the )?(?:deadline|period|term|duration|timeframe|time limit)|how soon|how quickly"
-                r"|\bdelais?\b|\bduree\b|\bpreavis\b|\bnotice period\b|\bdeadline\b"
+                r"|\bdelais?\b|\bduree\b|\bpreavis\b|\bnotice period\b|\bdeadline\b|\bpayment terms?\b"
                 # "is it still valid?", "trop tard ?": a question of how long something lasts
                 r"|toujours valable|encore valable|tient toujours|perime|trop tard|still valid|expired?\b|too late",
     "amount": r"combien (?:ca |ça |ils |on |je |il )?(?:coute|coutent|paye|paie|facture|rembourse|doit)|combien d'euros"
