@@ -4,11 +4,12 @@ Runs the eval sets' dev and test splits with the whole pipeline, then with one s
 turned off at a time (leave-one-out), in one process with the model loaded once:
 
 - ``use``: the second dense channel (USE) in the fused retrieval;
-- ``vocabulary``: the general vocabularies (slang and English renderings);
+- ``vocabulary``: the general vocabularies (slang, English renderings and situations);
+- ``situations``: the situations vocabulary alone (story words -> the clause's words);
 - ``asks``: sentences preferred for carrying the kind of fact the question asks for;
 - ``join``: a second sentence quoted when nearly as good (back to the old, tight margin);
 - ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
-- ``definitions``: definitions stepping back unless asked for;
+- ``definitions``: definitions (passages and their sentences) stepping back unless asked for;
 - ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
 
 Turning a signal off sets the module constant or function it lives in for the run; the
@@ -38,6 +39,7 @@ def turned_off(signal: str):
     import assistant.core as core
     import assistant.decide as decide
     import assistant.retrieve as retrieve
+    import assistant.vocabulary as vocabulary
 
     saved: list[tuple[object, str, object]] = []
 
@@ -50,6 +52,8 @@ def turned_off(signal: str):
     elif signal == "vocabulary":
         for module in (retrieve, answer, core):
             put(module, "expand", lambda *args, **kwargs: "")
+    elif signal == "situations":
+        put(vocabulary, "situations", lambda: vocabulary.build({}))
     elif signal == "asks":
         put(answer, "ASKED_WEIGHT", 0.0)
         put(answer, "FIGURE_WEIGHT", 0.0)
@@ -59,6 +63,7 @@ def turned_off(signal: str):
         put(core, "as_roles", lambda question, names: question)
     elif signal == "definitions":
         put(retrieve, "DEFINITION_PENALTY", 0.0)
+        put(answer, "DEFINITION_STEP", 0.0)
     elif signal == "answerability":
         # The evidence level alone, as before the fitted model: abstain below the language's level.
         put(decide, "model", lambda: {"weights": {"evidence": 40.0}, "bias": 0.0, "threshold": 0.5})
@@ -74,7 +79,7 @@ def turned_off(signal: str):
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--signals", default="none,use,vocabulary,asks,join,parties,definitions,answerability")
+    parser.add_argument("--signals", default="none,use,vocabulary,situations,asks,join,parties,definitions,answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
