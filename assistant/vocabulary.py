@@ -120,6 +120,7 @@ def situations() -> Vocabulary:
     return build(_entries([SITUATIONS]))
 
 
+@lru_cache(maxsize=4096)  # one question is expanded by several stages
 def expand(text: str, language: str, corpus_language: str = "fr") -> str:
     """The terms' words for a question's words ("" when it needs none).
 
