@@ -21,6 +21,15 @@ _PRONOUNS = re.compile(r"\b(?:il|elle|ils|elles|ce|cela|ça|celui-ci|celle-ci|it
 _ANAPHORA = re.compile(r"\b(?:le|la|les|lui|leur|y|en|encore|toujours|ensuite|du coup|dans ce cas|pareil|idem"
                        r"|it|this|that|they|them|those|still|then|anymore|in that case|either)\b|\bs'il\b|\bqu'il\b",
                        re.IGNORECASE)
+# A sentence whose subject is a pronoun ("Il a remonté 3 bugs", "They now want to
+# cancel") speaks of someone or something the conversation named, however long it is;
+# impersonal "il" ("il faut", "il y a") names nothing.
+_SUBJECT = re.compile(r"(?:^|[.!?;]\s+)(?:il|elle|ils|elles|they|he|she|it)\b"
+                      r"(?!\s+(?:faut|y a|existe|est (?:possible|necessaire|interdit|obligatoire)|s'agit|para[iî]t))"
+                      r"|(?:^|[.!?;]\s+)(?:even if|if|si|meme si|même si) (?:they|he|she|it|il|elle|ils|elles)\b",
+                      re.IGNORECASE)
+# A follow-up told as a story stays a follow-up up to this length.
+SUBJECT_WORDS = 40
 # Words a reply starts with that say nothing yet ("ok et s'il veut arrêter…").
 _FILLER = re.compile(r"^(?:ok(?:ay)?|d'accord|dac|bon|bien|alors|donc|bref|so|right|alright|well|oh|ah)\b[\s,.!]*",
                      re.IGNORECASE)
@@ -42,12 +51,18 @@ def is_follow_up(question: str) -> bool:
     (True, True)
     >>> is_follow_up("Il peut encore le signer tel quel ?"), is_follow_up("Quel tribunal est compétent ?")
     (True, False)
+    >>> is_follow_up("They now want to cancel before it renews. What's the procedure and the deadline?")
+    True
+    >>> is_follow_up("Il faut combien de jours de préavis pour résilier un abonnement annuel d'hébergement de site web ?")
+    False
     """
     question = _FILLER.sub("", question.strip())
     words = re.findall(r"\w+", question)
     if _ELLIPTIC_START.match(question):
         return True
     if len(words) <= 4 and _PRONOUNS.search(question):
+        return True
+    if len(words) <= SUBJECT_WORDS and _SUBJECT.search(question):
         return True
     return len(words) <= ANAPHORIC_WORDS and bool(_PRONOUNS.search(question)) and bool(_ANAPHORA.search(question))
 
