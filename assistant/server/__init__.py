@@ -24,7 +24,7 @@ def make_app(settings: Settings, assistant: Assistant | None = None):
     import gradio as gr
     from fastapi import FastAPI
 
-    from . import api, login, openai_compat, ui
+    from . import api, login, openai_compat, review, ui
     from .gate import Gate
 
     runtime = Runtime(settings, assistant)
@@ -51,6 +51,7 @@ def make_app(settings: Settings, assistant: Assistant | None = None):
     for routes in routers:
         app.include_router(routes)
     app.include_router(login.router(settings))
+    app.include_router(review.router(settings, runtime))
     # The one door for every route, Gradio's included (access policy: access.py).
     app.add_middleware(Gate, settings=settings, capacity=capacity, methods_for=api.route_methods(routers))
 

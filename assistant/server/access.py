@@ -4,14 +4,16 @@ own routes included.
 =========  ============================================  ==================  ==============================
 class      routes                                        no key set          ``TERMS_API_KEY`` set
 =========  ============================================  ==================  ==============================
-public     ``/health``, ``/login``, ``/logout``          anyone              anyone
+public     ``/health``, ``/login``, ``/logout``,         anyone              anyone
+           ``/quality/login``, ``/quality/logout``
 client     the chat page and its assets, Gradio's queue  anyone (the server  ``Bearer <api key>``, the
            and client API (``/gradio_api/queue/*``,      listens on          session cookie ``/login``
            ``call/*``, ``info``), ``/api/*``, ``/v1/*``,  loopback by         sets, or the admin key
            the API docs                                  default)
-admin      ``/api/feedback.csv``, ``/api/quality*``      403 until           ``Bearer <admin key>``
-           (other users' ratings, questions, comments)   ``TERMS_ADMIN_KEY``
-                                                         is set
+admin      ``/api/feedback.csv``, ``/api/quality*``,     403 until           ``Bearer <admin key>`` or the
+           the review page ``/quality`` (other users'    ``TERMS_ADMIN_KEY`` admin session cookie
+           ratings, questions, comments)                 is set; then as     ``/quality/login`` sets
+                                                         the next column
 closed     every other Gradio route: uploads, file       404                 404
            serving, monitoring, run history, …
 =========  ============================================  ==================  ==============================
@@ -22,8 +24,14 @@ with the key; the server answers with a session cookie (HttpOnly, SameSite=Stric
 signed with the key, 12 hours), so the page and its Gradio queue work without the key
 ever reaching the page.
 
+Quality staff sign in the same way at ``/quality/login`` with the admin key: its own
+cookie (``terms_admin_session``: HttpOnly, SameSite=Strict, signed with the admin key
+for that purpose only, 8 hours) opens the admin routes and nothing else; the chat's
+session cookie never opens them, even when both keys are the same. An unsigned browser
+asking for ``/quality`` is sent to the sign-in form (``gate.py``).
+
 Rate limits count per client address when no API key is configured, and per
-credential (the key, a session, the admin key) when one is.
+credential (the key, a session, the admin key, an admin session) when one is.
 """
 from __future__ import annotations
 
@@ -68,6 +76,8 @@ RULES: tuple[Rule, ...] = (
     Rule("/health", P, ours=True),
     Rule("/login", P, counted=True),  # counted: key guesses are rate limited
     Rule("/logout", P),
+    Rule("/quality/login", P, counted=True), Rule("/quality/logout", P),  # the review page's sign-in
+    Rule("/quality", A, counted=True),
     Rule("/api/feedback.csv", A, counted=True, ours=True),
     Rule("/api/quality", A, counted=True, ours=True), Rule("/api/quality/*", A, counted=True, ours=True),
     Rule("/api/ask", C, counted=True, heavy=True, ours=True),
@@ -90,8 +100,23 @@ RULES: tuple[Rule, ...] = (
 )
 CLOSED = Rule("*", Access.CLOSED)
 
-COOKIE = "terms_session"
-SESSION_SECONDS = 12 * 3600
+
+
+@dataclass(frozen=True)
+class SessionKind:
+    """A signed session cookie: its name, what its signature is for, how long it lasts.
+
+    The purpose enters the signature, so a cookie of one kind never passes as the other
+    (the chat's session is not an admin session, even if both keys are the same)."""
+
+    cookie: str
+    purpose: str
+    seconds: int
+
+
+USER_SESSION = SessionKind("terms_session", "terms-session", 12 * 3600)
+ADMIN_SESSION = SessionKind("terms_admin_session", "terms-admin-session", 8 * 3600)
+COOKIE, SESSION_SECONDS = USER_SESSION.cookie, USER_SESSION.seconds
 
 
 class Refused(Exception):
@@ -119,13 +144,19 @@ class Policy:
         return next((r for r in self.rules if r.matches(path)), CLOSED)
 
     def identify(self, rule: Rule, path: str, client: str, bearer: str | None, cookie: str | None,
-                 now: float | None = None) -> str:
+                 now: float | None = None, admin_cookie: str | None = None) -> str:
         """Who is asking, as the rate limiter counts them; raises Refused.
 
         >>> Policy().identify(Policy().rule("/api/ask"), "/api/ask", "10.0.0.1", "any-token", None)
         'address:10.0.0.1'
         >>> Policy(api_key="k").identify(Policy().rule("/api/ask"), "/api/ask", "10.0.0.1", "k", None)
         'api key'
+        >>> admin = Policy(api_key="k", admin_key="k")  # one key for both: the sessions still differ
+        >>> admin.identify(admin.rule("/api/quality"), "/api/quality", "10.0.0.1", None, None,
+        ...                admin_cookie=new_session("k", kind=USER_SESSION))
+        Traceback (most recent call last):
+        ...
+        assistant.server.access.Refused: unauthorized
         """
         if rule.access is Access.CLOSED:
             raise Refused(404, "not found", f"no route {path}")
@@ -134,10 +165,13 @@ class Policy:
             if not self.admin_key:
                 raise Refused(403, "forbidden", f"{path} shows other users' data and is off: set TERMS_ADMIN_KEY "
                               "on the server, then send `Authorization: Bearer <admin key>`")
-            if not admin:
-                raise Refused(401, "unauthorized", f"{path} needs `Authorization: Bearer <admin key>`",
-                              {"www-authenticate": "Bearer"})
-            return "admin key"
+            if admin:
+                return "admin key"
+            session = read_session(admin_cookie, self.admin_key, now, ADMIN_SESSION)
+            if session:
+                return f"admin session:{session}"
+            raise Refused(401, "unauthorized", f"{path} needs `Authorization: Bearer <admin key>` "
+                          "(in a browser: sign in at /quality/login)", {"www-authenticate": "Bearer"})
         if rule.access is Access.PUBLIC or not self.api_key:
             return f"address:{client}"
         if admin:
@@ -155,30 +189,35 @@ def _same(given: str | None, expected: str | None) -> bool:
     return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _mac(key: str, payload: str) -> str:
-    return hmac.new(key.encode(), b"terms-session:" + payload.encode(), hashlib.sha256).hexdigest()
+def _mac(key: str, payload: str, purpose: str) -> str:
+    return hmac.new(key.encode(), f"{purpose}:{payload}".encode(), hashlib.sha256).hexdigest()
 
 
-def new_session(api_key: str, now: float | None = None) -> str:
-    """A session cookie value: a random id and an expiry, signed with the API key (a new
-    key ends every session).
+def new_session(key: str, now: float | None = None, kind: SessionKind = USER_SESSION) -> str:
+    """A session cookie value: a random id and an expiry, signed with the key (a new key
+    ends every session).
 
     >>> read_session(new_session("k", now=0), "k", now=60) is not None
     True
     >>> read_session(new_session("k", now=0), "other key", now=60) is None
     True
+    >>> read_session(new_session("k", now=0), "k", now=60, kind=ADMIN_SESSION) is None
+    True
+    >>> read_session(new_session("k", now=0, kind=ADMIN_SESSION), "k", now=8 * 3600 + 1, kind=ADMIN_SESSION) is None
+    True
     """
-    payload = f"{secrets.token_urlsafe(16)}.{int((time.time() if now is None else now) + SESSION_SECONDS)}"
-    return f"{payload}.{_mac(api_key, payload)}"
+    payload = f"{secrets.token_urlsafe(16)}.{int((time.time() if now is None else now) + kind.seconds)}"
+    return f"{payload}.{_mac(key, payload, kind.purpose)}"
 
 
-def read_session(value: str | None, api_key: str, now: float | None = None) -> str | None:
-    """The session id of a valid, unexpired cookie value; else None."""
+def read_session(value: str | None, key: str, now: float | None = None,
+                 kind: SessionKind = USER_SESSION) -> str | None:
+    """The session id of a valid, unexpired cookie value of that kind; else None."""
     if not value or value.count(".") != 2:
         return None
     sid, expiry, mac = value.split(".")
     payload = f"{sid}.{expiry}"
-    if not hmac.compare_digest(mac.encode(), _mac(api_key, payload).encode()):
+    if not hmac.compare_digest(mac.encode(), _mac(key, payload, kind.purpose).encode()):
         return None
     if not expiry.isdigit() or int(expiry) < (time.time() if now is None else now):
         return None

@@ -160,7 +160,10 @@ def router(runtime: Runtime) -> APIRouter:
 
     @api.get("/quality/cases.jsonl", summary="Those answers (or the ids given) as eval cases to review (admin key)",
              response_class=Response, responses={200: {"content": {"application/jsonl": {}}}})
-    def quality_cases(ids: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+    def quality_cases(ids: Annotated[list[str] | None, Query(description=(
+            "Answer ids, comma-separated (`ids=3,5`) or repeated (`ids=3&ids=5`); absent: every listed answer, "
+            "given but empty: none."))] = None,
+            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
         try:
             wanted = parse_ids(ids)
         except ValueError as exc:

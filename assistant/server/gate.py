@@ -3,7 +3,8 @@
 1. the ``Host`` header, when the server listens on loopback: only localhost,
    127.0.0.1 and [::1] with our port, plus ``allowed_hosts`` (a page on another
    site whose name was rebound to 127.0.0.1 is turned away);
-2. the access policy (``access``): closed routes, the API key or session, the admin key;
+2. the access policy (``access``): closed routes, the API key or session, the admin key or
+   admin session (an unsigned browser is sent to the sign-in form of the page it asked for);
 3. HEAD and OPTIONS on our JSON routes;
 4. the per-client rate limit;
 5. the body: read here, in chunks, within ``max_body_kb`` (413 as soon as it is
@@ -26,7 +27,7 @@ from collections.abc import Callable
 
 from terms.settings import Settings
 
-from .access import COOKIE, Policy, Refused
+from .access import ADMIN_SESSION, COOKIE, Policy, Refused
 from .errors import error_json, send_error, translated
 
 log = logging.getLogger("server")
@@ -139,12 +140,15 @@ class Gate:
                 raise Refused(400, "bad host", f"this server does not answer for Host {headers.get('host')!r}; "
                               "to serve another name, add it to TERMS_ALLOWED_HOSTS")
             client = (scope.get("client") or ("?", 0))[0]
-            who = self.policy.identify(rule, path, client, _bearer(headers), _cookie(headers, COOKIE))
+            who = self.policy.identify(rule, path, client, _bearer(headers), _cookie(headers, COOKIE),
+                                       admin_cookie=_cookie(headers, ADMIN_SESSION.cookie))
         except Refused as refused:
             if scope["type"] == "websocket":
                 return await send({"type": "websocket.close", "code": 1008})
             if refused.status == 401 and path == "/" and scope.get("method") == "GET":
                 return await _redirect(send, "/login")  # the chat page, when the API key is set
+            if refused.status in (401, 403) and path in ("/quality", "/quality/") and scope.get("method") == "GET":
+                return await _redirect(send, "/quality/login")  # the review page: its form says what is missing
             return await send_error(send, refused.status, refused.error, refused.detail, refused.headers,
                                     body=scope.get("method") != "HEAD")
         if scope["type"] == "websocket":

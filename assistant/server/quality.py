@@ -52,14 +52,19 @@ def cases_jsonl(rows: list[dict]) -> str:
     return "".join(json.dumps(as_case(r), ensure_ascii=False) + "\n" for r in rows)
 
 
-def parse_ids(text: str | None) -> set[int] | None:
-    """"3,5, 8" -> {3, 5, 8}; None or "" -> None (all). Raises ValueError on anything else.
+def parse_ids(values: list[str] | None) -> set[int] | None:
+    """The answer ids asked for: each value a comma-separated list ("3,5", or one id per
+    value as a form's checkboxes send them). None (no ``ids`` at all) -> None: every
+    answer; given but empty -> no answer. Raises ValueError on anything else.
 
-    >>> sorted(parse_ids("3,5, 8")), parse_ids("")
-    ([3, 5, 8], None)
+    >>> sorted(parse_ids(["3,5, 8"])), sorted(parse_ids(["3", "5", ""])), parse_ids([""]), parse_ids(None)
+    ([3, 5, 8], [3, 5], set(), None)
     """
-    if not text:
+    if values is None:
         return None
-    if not re.fullmatch(r"\s*\d{1,18}(\s*,\s*\d{1,18})*\s*", text):
-        raise ValueError("ids: comma-separated answer ids")
-    return {int(x) for x in text.split(",")}
+    wanted: set[int] = set()
+    for text in filter(str.strip, values):
+        if not re.fullmatch(r"\s*\d{1,18}(\s*,\s*\d{1,18})*\s*", text):
+            raise ValueError("ids: comma-separated answer ids")
+        wanted.update(int(x) for x in text.split(","))
+    return wanted
