@@ -23,7 +23,7 @@ from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .asks import FIGURES, asks
 from .followup import rewrite
-from .guard import check_question
+from .guard import check_question, substance
 from .parties import as_roles
 from .retrieve import Hit, HybridSearch, Snapshot
 from .vocabulary import expand
@@ -170,6 +170,10 @@ class Assistant:
     def _extractive(self, question: str, history: list[str] | None, k: int | None) -> Answer:
         with self.search.pinned():
             query = self.rewrite(question, history)
+            if not substance(query.question):
+                # "Bonjour", "merci", "???", bare markup: nothing to look up; say what the chat does.
+                return Answer(messages.t(query.language, "no_question"), [], True, 0.0, query.language, "extractive",
+                              question=query.question, reason="no_question")
             evidence = self.gather(query, k or self.settings.k)
             picked = self.choose(query, evidence)
             decision = self.decide(query, evidence, picked)
@@ -181,8 +185,10 @@ class Assistant:
                                            self.settings.max_history_turns)
         language = detect_language(question)
         standalone = self.llm.rewrite(question, history) if (self.llm and history) else rewrite(question, history)
+        # Markup is not what a question is about: it is searched without it.
+        searched = substance(standalone) or standalone
         return Query(question, standalone, language, tuple(history),
-                     as_roles(standalone, self.search.snapshot().parties))
+                     as_roles(searched, self.search.snapshot().parties))
 
     def gather(self, query: Query, k: int) -> Evidence:
         """Hybrid retrieval of the standalone question; the vector that ranks sentences."""

@@ -107,3 +107,30 @@ def check_question(question: object, history: object, max_chars: int, max_turns:
     turns = [_check_one(h, "a history turn", "a history turn is longer than {limit} ({size})", max_chars,
                         max_tokens, count_tokens) for h in history]
     return cleaned, [t for t in turns if t]
+
+
+# Markup a question may carry when pasted from a page or typed to probe the chat: it is
+# not what the question is about.
+_MARKUP = re.compile(r"<[^<>]{0,200}>")
+# Greetings, thanks and acknowledgements: a message made only of these asks nothing.
+_SMALL_TALK = re.compile(
+    r"\b(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|good (?:morning|afternoon|evening)|merci(?: beaucoup| bien)?"
+    r"|thanks?(?: a lot| you)?|thx|ok(?:ay)?|d'accord|dac|super|parfait|top|cool|great|perfect|test(?:ing)?"
+    r"|[cç]a va|comment [cç]a va|how are you|au revoir|bye|bonne (?:journ[ée]e|soir[ée]e)|a\+|[àa] plus"
+    r"|oui|non|yes|no)\b",
+    re.IGNORECASE)
+
+
+def substance(question: str) -> str:
+    """What a question asks about: its text without markup; "" when it is only markup,
+    punctuation, greetings or thanks ("Bonjour !", "merci", "<img src=x>", "???").
+
+    >>> substance("<b>Délai</b> de paiement ?"), substance("Bonjour, merci !"), substance("<img src=x onerror=alert(1)>")
+    ('Délai de paiement ?', '', '')
+    """
+    text = " ".join(_MARKUP.sub(" ", question).split())
+    words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", text)
+    if not words:
+        return ""
+    rest = _SMALL_TALK.sub(" ", " ".join(words).replace("’", "'"))
+    return text if re.search(r"[^\W_]", rest) else ""

@@ -11,6 +11,9 @@ TEXT = {
         "precedence": "En cas de contradiction, les Conditions spécifiques prévalent sur les CGS (préambule des CGS).",
         "fallback": "Le modèle de langage n'a pas répondu ({reason}) : voici la réponse extractive.",
         "see_also": "Voir aussi « {title} » (document non disponible ici) : {url}",
+        "no_question": "Bonjour ! Je réponds aux questions sur les conditions générales (CGS) en citant la clause "
+                       "exacte. Par exemple : « Quel est le délai de paiement des factures ? » ou « Le client paie "
+                       "avec trois semaines de retard, que peut-on lui facturer ? »",
     },
     "en": {
         "lead": "Under {where}: « {quote} »",
@@ -21,6 +24,9 @@ TEXT = {
         "precedence": "Where they conflict, the specific conditions prevail over the CGS (CGS preamble).",
         "fallback": "The language model did not answer ({reason}): here is the extractive answer.",
         "see_also": "See also “{title}” (not available here): {url}",
+        "no_question": "Hello! I answer questions about the general terms (CGS), quoting the exact clause. For "
+                       "example: “What is the payment term for invoices?” or “A customer pays three weeks late: "
+                       "what can we charge?”",
     },
 }
 

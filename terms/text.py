@@ -31,10 +31,12 @@ had there's what's how's is there get got tell me please
 # Words that mark a question as English (the corpus language is French).
 _EN_MARKERS = {"the", "what", "how", "is", "are", "does", "do", "can", "which", "who", "when", "where", "why",
                "of", "and", "to", "for", "invoice", "invoices", "payment", "contract", "terms", "there", "it",
-               "with", "must", "should", "our", "we", "you", "customer", "client's", "if", "about", "long"}
+               "with", "must", "should", "our", "we", "you", "customer", "client's", "if", "about", "long",
+               "hello", "hi", "hey", "thanks", "thank"}
 _FR_MARKERS = {"le", "la", "les", "des", "du", "de", "est", "que", "qui", "quel", "quelle", "quels", "quelles",
                "pour", "dans", "en", "un", "une", "et", "sont", "combien", "comment", "peut", "doit", "nous",
-               "vous", "au", "aux", "ce", "cette", "je", "on", "il", "ou", "sur", "délai", "délais", "facture", "y"}
+               "vous", "au", "aux", "ce", "cette", "je", "on", "il", "ou", "sur", "délai", "délais", "facture", "y",
+               "bonjour", "salut", "merci", "coucou", "bonsoir"}
 
 
 def fold(text: str) -> str:

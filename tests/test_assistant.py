@@ -163,6 +163,24 @@ def test_an_off_topic_question_is_abstained_on(assistant):
     assert answer.text.startswith("The general terms (CGS) do not answer")
 
 
+@pytest.mark.parametrize("message, language", [("Bonjour !", "fr"), ("merci", "fr"), ("hello", "en"), ("???", "fr"),
+                                               ("<img src=x onerror=alert(1)>", "fr")])
+def test_a_message_that_asks_nothing_gets_help_not_a_clause(assistant, message, language):
+    """Greetings, thanks, punctuation or bare markup look nothing up: the reply says what
+    the chat answers, in the message's language, and quotes no clause."""
+    answer = assistant.ask(message)
+    assert answer.abstained and answer.reason == "no_question" and not answer.citations
+    assert answer.language == language and "CGS" in answer.text
+    assert answer.text.startswith("Hello!" if language == "en" else "Bonjour !")
+
+
+def test_markup_in_a_question_is_not_searched(assistant):
+    plain = assistant.ask("Délai de paiement des factures ?")
+    marked = assistant.ask("<b>Délai</b> de paiement des <i>factures</i> ?")
+    assert not marked.abstained
+    assert [c.passage_id for c in marked.citations] == [c.passage_id for c in plain.citations]
+
+
 def test_the_company_name_is_read_as_its_role(assistant):
     """'High Connexion' pulls towards the preamble that spells it out; read as 'le Prestataire'
     the question finds the liability clause."""

@@ -129,6 +129,12 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_its_context_clause():
     assert "ta-card" in out
 
 
+def test_a_message_that_asks_nothing_gets_no_abstention_box():
+    out = formatting.answer_html(answer(text="Bonjour ! Je réponds aux questions sur les CGS.", citations=[],
+                                        abstained=True, reason="no_question", confidence=0.0), URLS, "fr")
+    assert "ta-abstain" not in out and "Bonjour ! Je réponds" in out
+
+
 def test_sources_text():
     text = formatting.sources_text([cite(), cite(doc_id="other", label="X art. 1")], URLS)
     assert text == ("\n\nSources:\n[1] CGS art. 3 — Règlement, p. 1, 2 — https://www.highconnexion.com/\n"

@@ -67,9 +67,10 @@ class AnswerOut(BaseModel):
     text: str
     citations: list[CitationOut]
     abstained: bool
-    reason: str = Field("", description='Why it abstained: "no_evidence", or "not_given" (the terms touch the '
+    reason: str = Field("", description='Why it abstained: "no_evidence", "not_given" (the terms touch the '
                                          'topic but do not state the figure asked for; the nearest clause is cited '
-                                         'as context).')
+                                         'as context), or "no_question" (a greeting, thanks or bare markup: the '
+                                         'text says what the assistant answers).')
     confidence: float
     language: str
     mode: str

@@ -311,7 +311,7 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     lang = answer.language if answer.language in LABELS else lang
     L = labels(lang)
     parts = ['<div class="ta-answer">']
-    if answer.abstained:
+    if answer.abstained and answer.reason != "no_question":
         parts.append(f'<div class="ta-abstain"><strong>{text_html(L["abstained"])}</strong>'
                      f'<div>{text_html(L["why_not_given" if answer.reason == "not_given" else "why"])}</div></div>')
     parts.append(f'<div class="ta-text">{linked_text(answer.text, urls)}</div>')
