@@ -22,6 +22,7 @@ from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .asks import FIGURES, asks
+from .background import Background
 from .followup import rewrite
 from .guard import check_question, substance
 from .parties import as_roles
@@ -97,6 +98,7 @@ class Assistant:
         self.index = index
         use = load_use() if settings.second_channel == "use" else None
         self.search = HybridSearch(index, use, settings.data_dir)
+        self.background = Background(index.embedder, settings.data_dir / "channels")
         self._absent: tuple[str, list[DocumentInfo]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
@@ -248,7 +250,8 @@ class Assistant:
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
                                      names_absent=bool(self._named(query.standalone)),
                                      instruction=reads_as_instruction(query.question),
-                                     vocabulary=evidence.snapshot.bm25.idf, leading=leading)
+                                     vocabulary=evidence.snapshot.bm25.idf, leading=leading,
+                                     background=self.background.nearest(evidence.query_vector))
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

@@ -21,7 +21,10 @@ Each signal is cheap and says something the others don't:
 - ``names_absent``: the question names a document that is referenced but not here ("que
   dit le DPA…"): it asks about that document's content;
 - ``instruction``: the question reads as an instruction to a model rather than a
-  question about the terms.
+  question about the terms;
+- ``background``: how much nearer the question is to a typical question of office life
+  that contract terms never answer (a VPN, a restaurant, a colleague's phone number:
+  ``background``) than to the best passage.
 
 They are combined by a logistic model whose weights were fitted on the dev splits of the
 eval sets (``evals/fit_answerability.py``; the weights and the fit's report are in
@@ -42,10 +45,11 @@ from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
-            "figure_missing", "names_absent", "instruction", "cross")
+            "figure_missing", "names_absent", "instruction", "cross", "background")
 # The side of zero each weight is fitted on: +1 argues for answering, -1 against, 0 either.
 SIGNS = {"evidence": 1, "best_dense": 1, "best_sentence": 1, "coverage": 1, "quote_coverage": 1, "known": 1,
-         "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0}
+         "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0,
+         "background": -1}
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Signals:
     names_absent: float
     instruction: float
     cross: float  # the question is not in the documents' language
+    background: float = 0.0  # nearest background question's similarity minus the best passage's
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
@@ -70,7 +75,7 @@ class Signals:
 def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], quoted: list[str],
             best_sentence: float, level: float, cross: bool, channel_tops: list[str | None],
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
-            leading: list[str] | None = None) -> Signals:
+            leading: list[str] | None = None, background: float = 0.0) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -83,7 +88,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figures = asked & set(FIGURES)
     if not hits:
         return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(bool(figures)), float(names_absent),
-                       float(instruction), float(cross))
+                       float(instruction), float(cross), background)
     best_dense = max(h.dense for h in hits[:3])
     top = hits[:3]
     have = set()
@@ -105,7 +110,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
-                   float(names_absent), float(instruction), float(cross))
+                   float(names_absent), float(instruction), float(cross), background - best_dense)
 
 
 @lru_cache(maxsize=1)
