@@ -67,6 +67,7 @@ class Evidence:
     sentence_vector: np.ndarray  # ranks sentences: a follow-up's own words count too
     k: int
     firsts: dict[str, str | None] = dataclasses.field(default_factory=dict)  # channel -> its first passage
+    use_vector: np.ndarray | None = None  # the question's USE vector (without the second channel: None)
 
 
 # (passage, start, end, score): a sentence in its passage's own offsets (stage 3's output).
@@ -98,7 +99,10 @@ class Assistant:
         self.index = index
         use = load_use() if settings.second_channel == "use" else None
         self.search = HybridSearch(index, use, settings.data_dir)
-        self.background = Background(index.embedder, settings.data_dir / "channels")
+        # Questions compare with the background in USE's space when it runs (see background).
+        self.background = (Background(use.name, use.encode, settings.data_dir / "channels") if use is not None
+                           else Background(index.embedder.name, index.embedder.embed_passages,
+                                           settings.data_dir / "channels"))
         self._absent: tuple[str, list[DocumentInfo]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
@@ -208,7 +212,7 @@ class Assistant:
             # second embedding: it would double the cost of the costliest questions.)
             own = self.query_vector(query.question, query.language)
             sentence_vector = (query_vector + own) / 2
-        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k, found.firsts)
+        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k, found.firsts, found.use_vector)
 
     def choose(self, query: Query, evidence: Evidence) -> list[Picked]:
         """The sentences that answer, best first: similar to the question, and carrying
@@ -251,7 +255,16 @@ class Assistant:
                                      names_absent=bool(self._named(query.standalone)),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading,
-                                     background=self.background.nearest(evidence.query_vector))
+                                     background=self.off_topic(evidence))
+
+    def off_topic(self, evidence: Evidence) -> float:
+        """How much nearer the question is to the background (questions of office life the
+        terms never answer) than to the best passage, in USE's space when it runs."""
+        snap = evidence.snapshot
+        if evidence.use_vector is not None and snap.use_vectors is not None and len(snap.use_vectors):
+            return self.background.nearest(evidence.use_vector) - float((snap.use_vectors @ evidence.use_vector).max())
+        best = max((h.dense for h in evidence.hits[:3]), default=0.0)
+        return self.background.nearest(evidence.query_vector) - best
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

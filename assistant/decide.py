@@ -66,7 +66,7 @@ class Signals:
     names_absent: float
     instruction: float
     cross: float  # the question is not in the documents' language
-    background: float = 0.0  # nearest background question's similarity minus the best passage's
+    background: float = 0.0  # nearest background questions' similarity minus the best passage's
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
@@ -110,7 +110,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
-                   float(names_absent), float(instruction), float(cross), background - best_dense)
+                   float(names_absent), float(instruction), float(cross), background)
 
 
 @lru_cache(maxsize=1)

@@ -68,6 +68,7 @@ class Hit:
 class Retrieval:
     hits: list[Hit]
     firsts: dict[str, str | None]  # channel -> the passage it ranked first (None: it found nothing)
+    use_vector: np.ndarray | None = None  # the question's USE vector (None without the second channel)
 
 
 @dataclass
@@ -192,7 +193,8 @@ class HybridSearch:
         snap = self.snapshot()
         if not snap.passages:
             return Retrieval([], {})
-        channels = self.channels(query, language, query_vector, lexical_query)
+        use_vector = self.use.encode([query])[0] if self.use is not None and snap.use_vectors is not None else None
+        channels = self.channels(query, language, query_vector, lexical_query, use_vector)
         weights = WEIGHTS["same" if language == snap.language else "cross"]
         fused = sum(weights.get(name, 0.0) * standardised(values) for name, values in channels.items())
         if "definition" not in asks(query):
@@ -203,11 +205,11 @@ class HybridSearch:
                 for r, i in enumerate(order, 1)]
         firsts = {name: snap.passages[int(np.argmax(values))].id if values.max() > 0 else None
                   for name, values in channels.items()}
-        return Retrieval(hits, firsts)
+        return Retrieval(hits, firsts, use_vector)
 
     def channels(self, query: str, language: str = "fr",
                  query_vector: np.ndarray | Callable[[], np.ndarray] | None = None,
-                 lexical_query: str | None = None) -> dict[str, np.ndarray]:
+                 lexical_query: str | None = None, use_vector: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Each channel's raw score of every passage of the snapshot, in passage order.
 
         ``query_vector`` may be a callable that waits for it: the lexical and USE
@@ -221,7 +223,9 @@ class HybridSearch:
         lexical = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
         use = None
         if self.use is not None and snap.use_vectors is not None:
-            use = snap.use_vectors @ self.use.encode([query])[0]
+            if use_vector is None:
+                use_vector = self.use.encode([query])[0]
+            use = snap.use_vectors @ use_vector
         if callable(query_vector):
             query_vector = query_vector()
         if query_vector is None:
