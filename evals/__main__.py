@@ -24,7 +24,7 @@ from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, re
 THRESHOLDS = Path(__file__).with_name("thresholds.toml")
 SETS = Path(__file__).with_name("sets")
 DEFAULT_SETS = [SETS / f"{name}.{split}.jsonl" for name in ("cgs", "scenarios") for split in ("dev", "test")] + [
-    SETS / "scenarios-more.dev.jsonl"]
+    SETS / "scenarios-more.dev.jsonl", SETS / "scenarios-extra.dev.jsonl"]
 
 
 def set_name(path: Path) -> str:
