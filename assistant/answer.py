@@ -1,6 +1,7 @@
 """What an answer is, and how an extractive one is composed from retrieved passages."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -157,6 +158,15 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
         nxt = ids[position]
         chosen.append((nxt, best_hit, best_score))
         text = snap.sentences[nxt].text.rstrip()
+    # A sentence that refers back ("Cette acceptation vaut commande ferme…") brings the one
+    # it refers to; the best sentence brings the next one when that one refers back to it.
+    if CONTINUATION and len(chosen) < limit:
+        first = ids.index(best_i)
+        if first > 0 and continues(snap.sentences[best_i].text):
+            chosen.insert(0, (ids[first - 1], best_hit, best_score))
+        last = ids.index(chosen[-1][0])
+        if len(chosen) < limit and last + 1 < len(ids) and continues(snap.sentences[ids[last + 1]].text):
+            chosen.append((ids[last + 1], best_hit, best_score))
     for score, i, hit in scored[1:]:
         if len(chosen) >= limit or score < best_score - JOIN_MARGIN:
             break
@@ -168,6 +178,27 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
         s = snap.sentences[i]
         out.append((hit.passage, s.start - hit.passage.start, s.end - hit.passage.start, score))
     return out
+
+
+# Openings of a sentence that continues the one before it: a demonstrative, a pronoun, a
+# connective ("Cette acceptation…", "Il en est de même…", "A défaut…", "Toutefois…").
+_CONTINUES = re.compile(r"^\W*(?:cet(?:te)?|ces|ce|celui|celle|ceux|celles|ledit|ladite|lesdits|lesdites|il|elle|ils"
+                        r"|elles|en ce cas|dans ce cas|dans cette hypoth[eè]se|a d[eé]faut|à d[eé]faut|toutefois"
+                        r"|n[eé]anmoins|cependant|en cons[eé]quence|par cons[eé]quent|de m[eê]me|en outre|this|these"
+                        r"|that|such|it|they|however|otherwise|failing that|in that case|accordingly)\b",
+                        re.IGNORECASE)
+# On the four dev sets, quoted sentence holds the answer: 0.823/0.671/0.663/0.418 without,
+# 0.823/0.683/0.654/0.436 with (cgs, scenarios, -more, -extra); quotes grow by 1% on average.
+CONTINUATION = True
+
+
+def continues(sentence: str) -> bool:
+    """Whether a sentence opens by referring to the one before it.
+
+    >>> continues("Cette acceptation vaut commande ferme."), continues("Le Client paie à 30 jours.")
+    (True, False)
+    """
+    return bool(_CONTINUES.match(sentence))
 
 
 def merge_quotes(picked: list[tuple[Passage, int, int, float]]) -> list[tuple[Passage, str]]:
