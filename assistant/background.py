@@ -10,13 +10,14 @@ knowledge, not from any question set): when it is as near to them as to the best
 clause, it is probably not about the terms. ``decide`` weighs that with the other
 signals.
 
-The comparison uses the second dense model (USE) when it runs: it was trained to match
-questions with questions, and separates the background far better than e5 (on the dev
-splits, out-of-scope questions abstained on at most 3% answerable abstentions, in
+The comparison uses the second dense model (USE): it was trained to match questions with
+questions, and separates the background far better than e5 (on the dev splits,
+out-of-scope questions abstained on at most 3% answerable abstentions, in
 cross-validation: 0.38 without a background, 0.40 with e5's, 0.61 with USE's). Without
-it, e5 stands in. The vectors are computed once per model and kept: the package keeps
-those of the bundled USE model (``background.npz``, ``python -m assistant.background``
-rewrites it); another model's go to the data folder.
+USE the signal is left at its dev mean (it then says nothing). The vectors are computed
+once and kept: the package keeps those of the bundled USE model (``background.npz``;
+``python -m assistant.background`` rewrites it after ``background.txt`` changes); any
+other encoder's go to the data folder.
 """
 from __future__ import annotations
 

@@ -99,10 +99,8 @@ class Assistant:
         self.index = index
         use = load_use() if settings.second_channel == "use" else None
         self.search = HybridSearch(index, use, settings.data_dir)
-        # Questions compare with the background in USE's space when it runs (see background).
-        self.background = (Background(use.name, use.encode, settings.data_dir / "channels") if use is not None
-                           else Background(index.embedder.name, index.embedder.embed_passages,
-                                           settings.data_dir / "channels"))
+        # Questions compare with the background in USE's space (see background).
+        self.background = Background(use.name, use.encode, settings.data_dir / "channels") if use is not None else None
         self._absent: tuple[str, list[DocumentInfo]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
@@ -259,12 +257,13 @@ class Assistant:
 
     def off_topic(self, evidence: Evidence) -> float:
         """How much nearer the question is to the background (questions of office life the
-        terms never answer) than to the best passage, in USE's space when it runs."""
+        terms never answer) than to the best passage, in USE's space. Without USE, the
+        dev sets' mean: the signal then says nothing either way."""
         snap = evidence.snapshot
-        if evidence.use_vector is not None and snap.use_vectors is not None and len(snap.use_vectors):
-            return self.background.nearest(evidence.use_vector) - float((snap.use_vectors @ evidence.use_vector).max())
-        best = max((h.dense for h in evidence.hits[:3]), default=0.0)
-        return self.background.nearest(evidence.query_vector) - best
+        if (self.background is None or evidence.use_vector is None or snap.use_vectors is None
+                or not len(snap.use_vectors)):
+            return answerability.neutral("background")
+        return self.background.nearest(evidence.use_vector) - float((snap.use_vectors @ evidence.use_vector).max())
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

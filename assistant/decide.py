@@ -130,8 +130,14 @@ def probability(s: Signals) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def neutral(name: str) -> float:
+    """A signal's mean over the dev sets the model was fitted on: the value that says
+    nothing, for a signal this configuration cannot compute."""
+    return float(model().get("means", {}).get(name, 0.0))
+
+
 def threshold() -> float:
     return float(model()["threshold"])
 
 
-__all__ = ["FEATURES", "SIGNS", "Signals", "probability", "signals", "threshold"]
+__all__ = ["FEATURES", "SIGNS", "Signals", "neutral", "probability", "signals", "threshold"]

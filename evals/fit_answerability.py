@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     OUT.write_text(json.dumps({
         "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w)}, "bias": round(b, 6),
+        "means": {name: round(float(v), 6) for name, v in zip(FEATURES, x.mean(axis=0))},
         "threshold": round(line, 4), "fitted_on": [str(p.relative_to(ROOT)) for p in DEV_SETS],
         "report": report}, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report))
