@@ -42,11 +42,14 @@ from .vocabulary import expand, situations
 # back this much (in the fused score's units: one channel's z-score). It keeps definitions,
 # which share words with every question on their term, from crowding out the clauses that
 # use it, without burying them when a story asks what a term covers without saying
-# "what is". Chosen on the four dev sets (hit@5 / MRR over 409 answerable cases: 0.875 /
-# 0.724 at 0, 0.878 / 0.723 at 0.5, 0.878 / 0.719 at 1, 0.868 / 0.718 at 2, 0.863 / 0.712
-# at 3); a definition's sentences also step back when quotes are chosen (answer.py). The
-# fusion weights below were re-checked on the same sets: still the best of the grid.
-DEFINITION_PENALTY = 0.5
+# "what is". On the four dev sets (hit@5 / MRR over 409 answerable cases): 0.875 / 0.724
+# at 0, 0.878 / 0.723 at 0.5, 0.878 / 0.719 at 1, 0.868 / 0.718 at 2, 0.863 / 0.712 at 3:
+# flat from 0 to 2 (four cases in 409). 2 is kept: below it, "What is the payment term for
+# invoices?" is answered with the definition of "Solution(s) de Paiement" as soon as other
+# documents shift the scores (tests/test_safety_poisoned.py). A definition's sentences
+# also step back when quotes are chosen (answer.py). The fusion weights below were
+# re-checked on the same sets: still the best of the grid.
+DEFINITION_PENALTY = 2.0
 # "same": the question is in the documents' language; "cross": it is not (English questions
 # on the French terms), where USE and the vocabulary's renderings matter more.
 # "story": a long question in the documents' language that tells a situation the
