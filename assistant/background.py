@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,7 +98,7 @@ class Background:
                 with np.load(place) as stored:
                     if str(stored["key"]) == wanted:
                         return stored["vectors"].astype(np.float32)
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged: encoded again
                 continue
         log.info("encoding %d background questions with %s", len(texts), self.name)
         vectors = np.asarray(self.encode(texts), dtype=np.float32)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,7 @@ def _read(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path) as stored:
             return {i: v for i, v in zip(stored["ids"].tolist(), stored["vectors"])}
-    except (OSError, ValueError, KeyError) as exc:  # a damaged cache is rebuilt, not trusted
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged cache is rebuilt
         log.warning("USE vector cache %s unreadable (%s): recomputing", path, exc)
         return {}
 

@@ -67,3 +67,20 @@ def test_clause_questions_near_office_topics_are_answered(assistant, question, a
     answer = assistant.ask(question)
     assert not answer.abstained
     assert [c for c in answer.citations if not c.supporting][0].article == article
+
+
+def test_a_damaged_kept_file_is_encoded_again(tmp_path):
+    texts = tmp_path / "background.txt"
+    texts.write_text("Où est la machine à café ?\n", encoding="utf-8")
+    calls = []
+
+    def encode(items):
+        calls.append(len(items))
+        return np.ones((len(items), 2), dtype=np.float32) / np.sqrt(2)
+
+    cache = tmp_path / "cache"
+    Background("toy", encode, cache, texts).vectors()
+    (kept,) = cache.glob("background-*.npz")
+    kept.write_bytes(b"PK\x03\x04 truncated")  # a zip header and nothing sound after it
+    again = Background("toy", encode, cache, texts)
+    assert again.vectors().shape == (1, 2) and calls == [1, 1]

@@ -107,3 +107,25 @@ def test_second_channel_vectors_are_made_by_ingest(tmp_path, embedder):
     use_channel.cache_path(settings.data_dir, second).unlink()
     assert run(settings, embedder=embedder, progress=False).up_to_date
     assert use_channel.cache_path(settings.data_dir, second).exists()
+
+
+def test_a_damaged_second_channel_file_is_rebuilt(tmp_path):
+    """A truncated vector file (a killed write, a full disk) is encoded again, not trusted."""
+    from ingest import use_channel
+
+    class Counting:
+        def __init__(self):
+            self.calls = []
+
+        def encode(self, texts):
+            self.calls.append(len(texts))
+            return np.ones((len(texts), 512), dtype=np.float32)
+
+    cache = tmp_path / "use-g1.npz"
+    encoder = Counting()
+    items = [("a", "Le prix est fixé au devis."), ("b", "Le contrat dure un an.")]
+    use_channel.cached_vectors(encoder, items, cache)
+    cache.write_bytes(b"PK\x03\x04 truncated")
+    vectors = use_channel.cached_vectors(encoder, items, cache)
+    assert vectors.shape == (2, 512) and encoder.calls == [2, 2]
+    assert use_channel.cached_vectors(encoder, items, cache).shape == (2, 512) and encoder.calls == [2, 2]
