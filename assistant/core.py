@@ -22,6 +22,7 @@ from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .asks import FIGURES, asks
+from . import background
 from .background import Background
 from .followup import rewrite
 from .guard import check_question, substance
@@ -100,7 +101,11 @@ class Assistant:
         use = load_use() if settings.second_channel == "use" else None
         self.search = HybridSearch(index, use, settings.data_dir)
         # Questions compare with the background in USE's space (see background).
-        self.background = Background(use.name, use.encode, settings.data_dir / "channels") if use is not None else None
+        self.background = self.foreground = None
+        if use is not None:
+            self.background = Background(use.name, use.encode, settings.data_dir / "channels")
+            self.foreground = Background(use.name, use.encode, settings.data_dir / "channels",
+                                         background.FOREGROUND_TEXTS, background.FOREGROUND_SHIPPED)
         self._absent: tuple[str, list[DocumentInfo]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
@@ -253,17 +258,20 @@ class Assistant:
                                      names_absent=bool(self._named(query.standalone)),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading,
-                                     background=self.off_topic(evidence))
+                                     **self.off_topic(evidence))
 
-    def off_topic(self, evidence: Evidence) -> float:
+    def off_topic(self, evidence: Evidence) -> dict[str, float]:
         """How much nearer the question is to the background (questions of office life the
-        terms never answer) than to the best passage, in USE's space. Without USE, the
-        dev sets' mean: the signal then says nothing either way."""
+        terms never answer) than to the best passage (``background``), and than to the
+        foreground of questions the terms do answer (``foreground``), in USE's space.
+        Without USE, the dev sets' means: the signals then say nothing either way."""
         snap = evidence.snapshot
-        if (self.background is None or evidence.use_vector is None or snap.use_vectors is None
-                or not len(snap.use_vectors)):
-            return answerability.neutral("background")
-        return self.background.nearest(evidence.use_vector) - float((snap.use_vectors @ evidence.use_vector).max())
+        u = evidence.use_vector
+        if self.background is None or self.foreground is None or u is None or snap.use_vectors is None \
+                or not len(snap.use_vectors):
+            return {name: answerability.neutral(name) for name in ("background", "foreground")}
+        near = self.background.nearest(u)
+        return {"background": near - float((snap.use_vectors @ u).max()), "foreground": near - self.foreground.nearest(u)}
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

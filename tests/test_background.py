@@ -1,5 +1,6 @@
-"""The background of office-life questions: kept vectors, the nearest-questions score, and
-what it changes in the answers of the real assistant."""
+"""The background of office-life questions (and the foreground of questions the terms
+answer): kept vectors, the nearest-questions score, and what they change in the answers of
+the real assistant."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,13 +11,15 @@ from assistant.background import Background, key, questions
 from ingest.use_channel import load_use
 
 
-def test_the_shipped_vectors_are_those_of_the_shipped_questions():
-    """background.npz must be rewritten (python -m assistant.background) whenever
-    background.txt changes; otherwise every start re-encodes the questions."""
+@pytest.mark.parametrize("texts_path, shipped", [(background.TEXTS, background.SHIPPED),
+                                                  (background.FOREGROUND_TEXTS, background.FOREGROUND_SHIPPED)])
+def test_the_shipped_vectors_are_those_of_the_shipped_questions(texts_path, shipped):
+    """background.npz and foreground.npz must be rewritten (python -m assistant.background)
+    whenever their .txt changes; otherwise every start re-encodes the questions."""
     use = load_use()
-    texts = questions()
+    texts = questions(texts_path)
     assert len(texts) >= 200 and len(set(texts)) == len(texts)
-    with np.load(background.SHIPPED) as stored:
+    with np.load(shipped) as stored:
         assert str(stored["key"]) == key(use.name, texts)
         assert stored["vectors"].shape == (len(texts), 512)
         shipped = stored["vectors"].astype(np.float32)
