@@ -24,12 +24,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from ingest.use_channel import read_arrays, write_arrays
 
 log = logging.getLogger(__name__)
 
@@ -99,21 +99,14 @@ class Background:
         wanted = key(self.name, texts)
         places = [self.shipped] + ([self.cache_dir / f"{self.path.stem}-{wanted}.npz"] if self.cache_dir else [])
         for place in places:
-            try:
-                with np.load(place) as stored:
-                    if str(stored["key"]) == wanted:
-                        return stored["vectors"].astype(np.float32)
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged: encoded again
-                continue
+            stored = read_arrays(place, ("key", "vectors"))
+            if stored and str(stored["key"]) == wanted:
+                return stored["vectors"].astype(np.float32)
         log.info("encoding %d background questions with %s", len(texts), self.name)
         vectors = np.asarray(self.encode(texts), dtype=np.float32)
         if self.cache_dir is not None:
             try:
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                target = places[-1]
-                tmp = target.with_name(target.name + ".tmp.npz")
-                np.savez(tmp, key=np.array(wanted), vectors=vectors)
-                tmp.replace(target)
+                write_arrays(places[-1], key=np.array(wanted), vectors=vectors)
             except OSError as exc:  # a read-only data folder: computed again next time
                 log.warning("background vectors not kept (%s)", exc)
         return vectors

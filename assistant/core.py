@@ -69,6 +69,7 @@ class Evidence:
     k: int
     firsts: dict[str, str | None] = dataclasses.field(default_factory=dict)  # channel -> its first passage
     use_vector: np.ndarray | None = None  # the question's USE vector (without the second channel: None)
+    use_best: float | None = None  # its similarity with the nearest passage
 
 
 # (passage, start, end, score): a sentence in its passage's own offsets (stage 3's output).
@@ -215,7 +216,8 @@ class Assistant:
             # second embedding: it would double the cost of the costliest questions.)
             own = self.query_vector(query.question, query.language)
             sentence_vector = (query_vector + own) / 2
-        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k, found.firsts, found.use_vector)
+        return Evidence(hits, self.search.snapshot(), query_vector, sentence_vector, k, found.firsts, found.use_vector,
+                        found.use_best)
 
     def choose(self, query: Query, evidence: Evidence) -> list[Picked]:
         """The sentences that answer, best first: similar to the question, and carrying
@@ -265,13 +267,11 @@ class Assistant:
         terms never answer) than to the best passage (``background``), and than to the
         foreground of questions the terms do answer (``foreground``), in USE's space.
         Without USE, the dev sets' means: the signals then say nothing either way."""
-        snap = evidence.snapshot
         u = evidence.use_vector
-        if self.background is None or self.foreground is None or u is None or snap.use_vectors is None \
-                or not len(snap.use_vectors):
+        if self.background is None or self.foreground is None or u is None or evidence.use_best is None:
             return {name: answerability.neutral(name) for name in ("background", "foreground")}
         near = self.background.nearest(u)
-        return {"background": near - float((snap.use_vectors @ u).max()), "foreground": near - self.foreground.nearest(u)}
+        return {"background": near - evidence.use_best, "foreground": near - self.foreground.nearest(u)}
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

@@ -84,6 +84,7 @@ class Retrieval:
     hits: list[Hit]
     firsts: dict[str, str | None]  # channel -> the passage it ranked first (None: it found nothing)
     use_vector: np.ndarray | None = None  # the question's USE vector (None without the second channel)
+    use_best: float | None = None  # its similarity with the nearest passage
 
 
 @dataclass
@@ -220,7 +221,8 @@ class HybridSearch:
                 for r, i in enumerate(order, 1)]
         firsts = {name: snap.passages[int(np.argmax(values))].id if values.max() > 0 else None
                   for name, values in channels.items()}
-        return Retrieval(hits, firsts, use_vector)
+        use_best = float(channels["use"].max()) if "use" in channels else None
+        return Retrieval(hits, firsts, use_vector, use_best)
 
     def channels(self, query: str, language: str = "fr",
                  query_vector: np.ndarray | Callable[[], np.ndarray] | None = None,

@@ -80,13 +80,30 @@ def passage_vectors(encoder: UseEncoder, passages: list[Passage], cache: Path | 
     return cached_vectors(encoder, [(p.id, passage_text(p)) for p in passages], cache, seed)
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+def read_arrays(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+    """The named arrays of a kept vector file; None when it is missing or damaged (a killed
+    write, a full disk): its vectors are then computed again, never trusted."""
+    if not path.exists():
+        return None
     try:
         with np.load(path) as stored:
-            return {i: v for i, v in zip(stored["ids"].tolist(), stored["vectors"])}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged cache is rebuilt
-        log.warning("USE vector cache %s unreadable (%s): recomputing", path, exc)
-        return {}
+            return {name: stored[name] for name in names}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        log.warning("vector file %s unreadable (%s): computing again", path, exc)
+        return None
+
+
+def write_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """Keep arrays in ``path`` whole or not at all (written beside it, then moved)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    stored = read_arrays(path, ("ids", "vectors"))
+    return dict(zip(stored["ids"].tolist(), stored["vectors"])) if stored else {}
 
 
 def cached_vectors(encoder: UseEncoder, items: list[tuple[str, str]], cache: Path | None,
@@ -94,7 +111,7 @@ def cached_vectors(encoder: UseEncoder, items: list[tuple[str, str]], cache: Pat
     """USE vectors of (key, text) items in order, through a cache file keyed by ``key``."""
     known: dict[str, np.ndarray] = {}
     for path in (seed, cache):
-        if path is not None and path.exists():
+        if path is not None:
             known.update(_read(path))
     missing = list(dict.fromkeys((key, text) for key, text in items if key not in known))
     if missing:
@@ -103,9 +120,6 @@ def cached_vectors(encoder: UseEncoder, items: list[tuple[str, str]], cache: Pat
     if not items:
         return np.zeros((0, 512), dtype=np.float32)
     if cache is not None and (missing or not cache.exists()):
-        cache.parent.mkdir(parents=True, exist_ok=True)
         ids = list(dict.fromkeys(key for key, _ in items))
-        tmp = cache.with_name(cache.name + ".tmp.npz")
-        np.savez(tmp, ids=np.array(ids), vectors=np.stack([known[i] for i in ids]))
-        tmp.replace(cache)
+        write_arrays(cache, ids=np.array(ids), vectors=np.stack([known[i] for i in ids]))
     return np.stack([known[key] for key, _ in items]).astype(np.float32)
