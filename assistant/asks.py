@@ -26,12 +26,24 @@ _ASKS = {
                 # "is it still valid?", "trop tard ?": a question of how long something lasts
                 r"|toujours valable|encore valable|tient toujours|perime|trop tard|still valid|expired?\b|too late",
     "amount": r"combien (?:ca |ça |ils |on |je |il )?(?:coute|coutent|paye|paie|facture|rembourse|doit)|combien d'euros"
-              r"|\bcombien\b(?! de (?:temps|jours?|mois|semaines?|ans|annees?|heures?|fois))"
+              r"|\bcombien\b(?! d[e'])"
+              # a price per unit of time or work: "c'est quoi le TJM", "their hourly rate"
+              r"|\btjm\b|\btaux (?:journalier|horaire)\b|\btarif (?:horaire|journalier|unitaire)\b|\bprix unitaire\b"
+              r"|\b(?:day|daily|hourly) rate\b|\bunit price\b"
               r"|quel(?:le)?s? (?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
               r"|how much|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€"
               # "what can we charge him?": what may be billed on top is a sum and its ground
               r"|(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
               r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for",
+    # a count of things: "combien de relances", "how many SMS per second"
+    "number": r"\bcombien de (?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b)"
+              r"|\bhow many\b(?! (?:days?|weeks?|months?|years?|hours?|minutes?)\b)|\bquel nombre\b|\bwhat number of\b",
+    # a way to reach someone or pay someone: a phone number, an e-mail address, bank details
+    "contact": r"\bnumero de (?:telephone|tel|portable|fax|la hotline|hotline|support)\b"
+               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|numero de portable)\b"
+               r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
+               r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
+               r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number)\b",
     "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|\brate\b|%",
     "date": r"quelle date|a partir de quand|depuis quand|a compter de quand|what date|since when|as of when"
             r"|effective (?:date|from)|\bwhen did\b|\bdate d'(?:entree|effet)\b",
@@ -54,7 +66,7 @@ ASKS = {kind: re.compile(pattern) for kind, pattern in _ASKS.items()}
 
 # A question expecting a figure: when no candidate passage carries one, the terms do not
 # give what is asked, however close the topic.
-FIGURES = ("duration", "amount", "percentage", "date")
+FIGURES = ("duration", "amount", "percentage", "date", "number", "contact")
 
 # -- what a sentence carries --------------------------------------------------------
 _NUMBER = r"(?:\d+(?:[.,\s]\d+)*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente" \
@@ -85,6 +97,11 @@ _STATED = {
     "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars"
                        r"|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"),
+    # (not "un", "one": every sentence has one)
+    "number": re.compile(r"\b\d+\b|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente"
+                         r"|cinquante|cent|mille|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
+                         r"|thirty|fifty|hundred|thousand)\b"),
+    "contact": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+\d{2}[\s.]?\d|\b0\d(?:[\s.]?\d\d){4}\b|\bfr\d{2}[\s\d]{10,}"),
 }
 
 
@@ -98,6 +115,8 @@ def asks(question: str) -> frozenset[str]:
     ['permission']
     >>> sorted(asks("c'est combien l'indemnité si il paye en retard ?"))
     ['amount']
+    >>> sorted(asks("How many SMS per second can we send?")), sorted(asks("t'as son mail ?"))
+    (['number', 'permission'], ['contact'])
     """
     folded = fold(question)
     return frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
@@ -119,7 +138,7 @@ def states(text: str) -> frozenset[str]:
     """The figures a text states outright (a number with its unit, a date).
 
     >>> sorted(states("une indemnité forfaitaire de 40 euros")), sorted(states("dans un délai raisonnable"))
-    (['amount'], [])
+    (['amount', 'number'], [])
     """
     folded = fold(text)
     return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(folded))

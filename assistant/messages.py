@@ -5,7 +5,7 @@ TEXT = {
     "fr": {
         "lead": "Selon {where} : « {quote} »",
         "abstain": "Les conditions générales (CGS) ne répondent pas à cette question.",
-        "not_given": "Les CGS ne fixent pas {what} ; la clause la plus proche est {where}, citée ci-dessous "
+        "not_given": "Les CGS ne {what} ; la clause la plus proche est {where}, citée ci-dessous "
                      "pour contexte (elle ne répond pas à la question).",
         "pointer": "Cette question relève de « {title} », document non disponible ici : {url}",
         "precedence": "En cas de contradiction, les Conditions spécifiques prévalent sur les CGS (préambule des CGS).",
@@ -18,7 +18,7 @@ TEXT = {
     "en": {
         "lead": "Under {where}: « {quote} »",
         "abstain": "The general terms (CGS) do not answer this question.",
-        "not_given": "The CGS do not set {what}; the nearest clause is {where}, shown below as context "
+        "not_given": "The CGS do not {what}; the nearest clause is {where}, shown below as context "
                      "(it does not answer the question).",
         "pointer": "This question belongs to “{title}”, a document not available here: {url}",
         "precedence": "Where they conflict, the specific conditions prevail over the CGS (CGS preamble).",
@@ -43,10 +43,12 @@ def extractive(language: str, quotes: list[tuple[str, str]], precedence: bool = 
     return "\n\n".join(lines)
 
 
-# What a figure question asked for, as "the CGS do not set …" names it.
+# What a figure question asked for, as "the CGS do not set …" names it (with its verb).
 FIGURE_NAMES = {
-    "fr": {"amount": "ce montant", "percentage": "ce taux", "duration": "ce délai", "date": "cette date"},
-    "en": {"amount": "this amount", "percentage": "this rate", "duration": "this period", "date": "this date"},
+    "fr": {"amount": "fixent pas ce montant", "percentage": "fixent pas ce taux", "duration": "fixent pas ce délai",
+           "date": "fixent pas cette date", "number": "fixent pas ce nombre", "contact": "donnent pas ces coordonnées"},
+    "en": {"amount": "set this amount", "percentage": "set this rate", "duration": "set this period",
+           "date": "set this date", "number": "set this number", "contact": "give these contact details"},
 }
 
 

@@ -157,6 +157,26 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_the_nearest_clause_as_co
     assert all(c.quote in c.passage_text for c in answer.citations)
 
 
+@pytest.mark.parametrize("question, lead", [
+    ("C'est quoi le numéro de téléphone de la hotline support technique ?", "Les CGS ne donnent pas ces coordonnées ;"),
+    ("The customer wants to pay our invoice by bank transfer. What's our IBAN?", "The CGS do not give these contact details;"),
+])
+def test_contact_details_the_terms_do_not_give_are_not_answered_with_a_clause(assistant, question, lead):
+    """A phone number or bank details: the terms speak of the hotline and of transfers but
+    give neither; the nearest clause is context, not the answer."""
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.reason == "not_given"
+    assert answer.text.startswith(lead)
+    assert all(c.supporting for c in answer.citations)
+
+
+def test_contact_details_the_terms_give_are_quoted(assistant):
+    """The anti-corruption alert address is in the terms: asking for it is answered."""
+    answer = assistant.ask("À quelle adresse mail on signale un soupçon de corruption ?")
+    assert not answer.abstained
+    assert "@" in " ".join(c.quote for c in answer.citations if not c.supporting)
+
+
 def test_an_off_topic_question_is_abstained_on(assistant):
     answer = assistant.ask("What's the capital of Australia?")
     assert answer.abstained and answer.reason == "no_evidence" and not answer.citations
