@@ -18,7 +18,7 @@ from terms.text import fold
 
 # -- what a question asks -----------------------------------------------------------
 _ASKS = {
-    "duration": r"combien de (?:temps|jours?|mois|semaines?|ans|annees?|heures?)|quel(?:le)?s? (?:delai|duree|preavis)"
+    "duration": r"combien (?:de |d')(?:temps|jours?|mois|semaines?|ans|annees?|heures?)\b|quel(?:le)?s? (?:delai|duree|preavis)"
                 r"|dans quel delai|sous quel delai|en combien de temps|au bout de combien|jusqu'a quand|pendant combien"
                 r"|how long|how many (?:days?|weeks?|months?|years?|hours?)|how much (?:time|notice)|what notice"
                 r"|within how|what (?:is the )?(?:deadline|period|term|duration|timeframe|time limit)|how soon|how quickly"
@@ -36,7 +36,7 @@ _ASKS = {
               r"|(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
               r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for",
     # a count of things: "combien de relances", "how many SMS per second"
-    "number": r"\bcombien de (?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b)"
+    "number": r"\bcombien (?:de |d')(?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b|euros?\b)"
               r"|\bhow many\b(?! (?:days?|weeks?|months?|years?|hours?|minutes?)\b)|\bquel nombre\b|\bwhat number of\b",
     # a way to reach someone or pay someone: a phone number, an e-mail address, bank details
     "contact": r"\bnumero de (?:telephone|tel|portable|fax|la hotline|hotline|support)\b"
