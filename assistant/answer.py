@@ -133,7 +133,8 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     # sharing "escompte" with the question says more than one sharing "client".
     idf = snap.bm25.idf
     overlap_weight = STORY_OVERLAP_WEIGHT if kind(query, language, snap.language) == "story" else OVERLAP_WEIGHT
-    q_terms = {t for t in set(tokens(query)) | set(tokens(expand(query, language, snap.language))) if t in idf}
+    q_terms = {t for t in set(tokens(query, snap.language)) | set(tokens(expand(query, language, snap.language)))
+               if t in idf}
     q_weight = sum(idf[t] for t in q_terms) or 1.0
     scored = []
     for hit in hits[:pool]:

@@ -247,7 +247,7 @@ class Assistant:
         """The answerability signals of one question (``assistant.decide``)."""
         corpus = evidence.snapshot.language
         cross = query.language != corpus
-        wanted = tokens(query.searched, "fr")
+        wanted = tokens(query.searched, corpus)
         extra = expand(query.searched, query.language, corpus)
         if cross and extra:  # English words never occur in French text: their renderings do
             wanted = tokens(extra, "fr")
@@ -259,7 +259,7 @@ class Assistant:
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
                                      names_absent=bool(self._named(query.standalone)),
                                      instruction=reads_as_instruction(query.question),
-                                     vocabulary=evidence.snapshot.bm25.idf, leading=leading,
+                                     vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
                                      **self.off_topic(evidence))
 
     def off_topic(self, evidence: Evidence) -> dict[str, float]:

@@ -82,7 +82,8 @@ class Signals:
 def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], quoted: list[str],
             best_sentence: float, level: float, cross: bool, channel_tops: list[str | None],
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
-            leading: list[str] | None = None, background: float = 0.0, foreground: float = 0.0) -> Signals:
+            leading: list[str] | None = None, background: float = 0.0, foreground: float = 0.0,
+            language: str = "fr") -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -90,7 +91,8 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     language's usual evidence level; ``channel_tops``: the first passage id of each
     retrieval channel (None where a channel found nothing); ``quoted``: the sentences the
     answer would quote (``leading``: those of its first passage; default all); ``vocabulary``:
-    every term of the documents.
+    every term of the documents; ``language``: the documents' language (how their words are
+    analysed, as the question's terms were).
     """
     figures = asked & set(FIGURES)
     if not hits:
@@ -100,12 +102,12 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     top = hits[:3]
     have = set()
     for h in top:
-        have.update(tokens(h.passage.text))
-        have.update(tokens(h.passage.context))
+        have.update(tokens(h.passage.text, language))
+        have.update(tokens(h.passage.context, language))
     wanted = set(question_terms)
     coverage = len(wanted & have) / len(wanted) if wanted else 0.0
     known = sum(t in vocabulary for t in wanted) / len(wanted) if wanted else 0.0
-    in_quotes = {t for text in quoted for t in tokens(text)}
+    in_quotes = {t for text in quoted for t in tokens(text, language)}
     quote_coverage = len(wanted & in_quotes) / len(wanted) if wanted else 0.0
     scores = [h.score for h in hits]
     margin = (scores[0] - scores[1]) / scores[0] if len(scores) > 1 and scores[0] > 0 else 1.0

@@ -72,9 +72,9 @@ class BM25:
         return positive[np.argsort(-scores[positive], kind="stable")][:n].tolist()
 
 
-def passage_tokens(text: str, context: str) -> list[str]:
+def passage_tokens(text: str, context: str, language: str = "fr") -> list[str]:
     """What a passage is indexed under: its heading path (twice: headings name the
-    topic) and its text."""
-    head = tokens(context)
-    return head + head + tokens(text)
+    topic) and its text, analysed in the documents' language (stop words, stems)."""
+    head = tokens(context, language)
+    return head + head + tokens(text, language)
 

@@ -179,17 +179,20 @@ class HybridSearch:
                 definitions.setdefault(_term_key(p.term), p)
         position = {p.id: i for i, p in enumerate(passages)}
         texts = self.index.documents(generation)
+        # Words are analysed in the documents' language (English terms get English stop
+        # words and stems); questions are analysed the same way (``channels``).
+        language = detect_language(" ".join(p.text for p in passages[:200])) if passages else "fr"
         return Snapshot(
-            language=detect_language(" ".join(p.text for p in passages[:200])) if passages else "fr",
+            language=language,
             is_definition=np.array([p.kind == "definition" for p in passages], dtype=np.float32),
             parties=aliases(list(texts.values())),
             generation=generation, passages=passages, by_id={p.id: p for p in passages},
             passage_vectors=self.index.passage_vectors(generation, [p.id for p in passages]),
             sentence_owner=np.array([position[s.passage_id] for s in sentences], dtype=np.int64),
-            bm25=BM25([passage_tokens(p.text, p.context) for p in passages]),
+            bm25=BM25([passage_tokens(p.text, p.context, language) for p in passages]),
             sentences=sentences, sentence_vectors=vectors, sentences_of=sentences_of,
             texts=texts, definitions=definitions,
-            sentence_terms=[frozenset(tokens(s.text)) for s in sentences],
+            sentence_terms=[frozenset(tokens(s.text, language)) for s in sentences],
             suspicious=frozenset(p.id for p in passages if reads_as_instruction(p.text)),
             # Computed by the ingest that built the generation; computed here only for an
             # index built elsewhere (another data folder, or without the second channel).
@@ -236,7 +239,8 @@ class HybridSearch:
         snap = self.snapshot()
         lexical_text = lexical_query if lexical_query is not None else query
         # The question's words and, in the terms' words, what the vocabulary knows of them.
-        lexical_terms = tokens(lexical_text, "fr") + tokens(expand(lexical_text, language, snap.language), "fr")
+        # (The vocabularies' renderings are French: they serve French documents only.)
+        lexical_terms = tokens(lexical_text, snap.language) + tokens(expand(lexical_text, language, snap.language), "fr")
         lexical = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
         use = None
         if self.use is not None and snap.use_vectors is not None:
