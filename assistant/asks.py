@@ -142,3 +142,35 @@ def states(text: str) -> frozenset[str]:
     """
     folded = fold(text)
     return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(folded))
+
+
+# -- what a question asks of a document it names --------------------------------------
+# Words of a document's name that any terms use of themselves ("our terms", "ces conditions")
+# say nothing of which document is meant.
+_FILLER = frozenset("de des du la le les l d et the of and a an terms term conditions condition general generales"
+                    " specific specifiques specifique particulieres code charte charter contrat contract".split())
+_SAYS = (r"dit|disent|dise|prevoi\w*|impos\w*|autoris\w*|plafonn\w*|exig\w*|interdi\w*|fix\w*|requir\w*|say\w*"
+         r"|state\w*|allow\w*|let|lets|permit\w*|list\w*|set\w*|cap\w*|forbid\w*|specifies|specify|contain\w*")
+
+
+def asks_document(question: str, names: list[str]) -> bool:
+    """Whether a question asks what a document it names says, rather than only naming it:
+    "selon le DPA…", "what does the AF2M charter require…", "la charte, elle impose quoi"
+    ask its content; "the specific conditions, where are they?" or "which charters must
+    he follow?" ask what the terms that refer to it say.
+
+    >>> asks_document("Combien de temps sont gardées les données selon le DPA ?", ["DPA"])
+    True
+    >>> asks_document("Les conditions spécifiques Billing, elles sont où ?", ["conditions specifiques billing"])
+    False
+    """
+    words = {w for n in names for w in re.sub(r"[^0-9a-z+@]+", " ", fold(n)).split() if w not in _FILLER}
+    if not words:
+        return False
+    folded = " ".join(re.sub(r"[^0-9a-z+@']+", " ", fold(question)).split())
+    # (lookarounds, not \b: a name may end in "+", as "SVA+" does)
+    name = "(?<![0-9a-z])(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")s?(?![0-9a-z])"
+    return bool(re.search(rf"\b(?:selon|d'apres|dans|sous|under|according to|per|in|par|by)\s+(?:\S+\s+){{0,3}}?{name}"
+                          rf"|{name}(?:\s+\S+){{0,3}}?\s+(?:{_SAYS})\b"
+                          rf"|\b(?:que dit|que disent|qu'impose\w*|que prevoi\w*|what do|what does|does|do)\s+"
+                          rf"(?:\S+\s+){{0,3}}?{name}", folded))

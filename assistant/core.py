@@ -21,7 +21,7 @@ from terms.text import detect_language, fold, tokens
 from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
-from .asks import FIGURES, asks
+from .asks import FIGURES, asks, asks_document
 from . import background
 from .background import Background
 from .followup import rewrite
@@ -253,11 +253,12 @@ class Assistant:
             wanted = tokens(extra, "fr")
         elif extra:
             wanted = wanted + tokens(extra, "fr")
+        named = self._named(query.standalone)
         quoted = [p.text[a:b] for p, a, b, _ in picked]
         leading = [p.text[a:b] for p, a, b, _ in picked if p.id == picked[0][0].id]
         return answerability.signals(wanted, asks(query.question), evidence.hits, quoted, max(x[3] for x in picked),
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
-                                     names_absent=bool(self._named(query.standalone)),
+                                     names_absent=bool(named), names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
                                      **self.off_topic(evidence))

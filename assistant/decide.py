@@ -20,6 +20,10 @@ Each signal is cheap and says something the others don't:
   set-up fee.)
 - ``names_absent``: the question names a document that is referenced but not here ("que
   dit le DPA…"): it asks about that document's content;
+- ``names_asked``: more than naming it, the question asks what that document says ("selon
+  le DPA…", "what do the Marketing specific conditions require…"): naming it alone ("the
+  specific conditions, where are they?", "which charters must he follow?") is often
+  answered by the clause that refers to it;
 - ``instruction``: the question reads as an instruction to a model rather than a
   question about the terms;
 - ``background``: how much nearer the question is to a typical question of office life
@@ -51,11 +55,11 @@ from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
-            "figure_missing", "names_absent", "instruction", "cross", "background", "foreground")
+            "figure_missing", "names_absent", "instruction", "cross", "background", "foreground", "names_asked")
 # The side of zero each weight is fitted on: +1 argues for answering, -1 against, 0 either.
 SIGNS = {"evidence": 1, "best_dense": 1, "best_sentence": 1, "coverage": 1, "quote_coverage": 1, "known": 1,
          "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0,
-         "background": -1, "foreground": -1}
+         "background": -1, "foreground": -1, "names_asked": -1}
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Signals:
     cross: float  # the question is not in the documents' language
     background: float = 0.0  # nearest background questions' similarity minus the best passage's
     foreground: float = 0.0  # nearest background questions' similarity minus the nearest foreground ones'
+    names_asked: float = 0.0  # the question asks what an absent document it names says
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
@@ -83,7 +88,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
             best_sentence: float, level: float, cross: bool, channel_tops: list[str | None],
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
             leading: list[str] | None = None, background: float = 0.0, foreground: float = 0.0,
-            language: str = "fr") -> Signals:
+            language: str = "fr", names_asked: bool = False) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -97,7 +102,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figures = asked & set(FIGURES)
     if not hits:
         return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(bool(figures)), float(names_absent),
-                       float(instruction), float(cross), background, foreground)
+                       float(instruction), float(cross), background, foreground, float(names_asked))
     best_dense = max(h.dense for h in hits[:3])
     top = hits[:3]
     have = set()
@@ -119,7 +124,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
-                   float(names_absent), float(instruction), float(cross), background, foreground)
+                   float(names_absent), float(instruction), float(cross), background, foreground, float(names_asked))
 
 
 @lru_cache(maxsize=1)

@@ -177,6 +177,15 @@ def test_contact_details_the_terms_give_are_quoted(assistant):
     assert "@" in " ".join(c.quote for c in answer.citations if not c.supporting)
 
 
+def test_naming_an_absent_document_is_not_asking_what_it_says(assistant):
+    """Where the specific conditions are is answered by the clause that links them; what
+    the DPA says is not answered from the CGS, and the answer points to the DPA."""
+    where = assistant.ask("Où est-ce que je trouve les conditions spécifiques Billing ?")
+    assert not where.abstained and "CP_HighConnexion_Billing.pdf" in where.text
+    content = assistant.ask("Selon le DPA, combien de temps garde-t-on les numéros des destinataires ?")
+    assert content.abstained and any(p["id"] == "dpa" for p in content.pointers)
+
+
 def test_an_off_topic_question_is_abstained_on(assistant):
     answer = assistant.ask("What's the capital of Australia?")
     assert answer.abstained and answer.reason == "no_evidence" and not answer.citations
