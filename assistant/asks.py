@@ -31,20 +31,27 @@ _ASKS = {
               r"|\btjm\b|\btaux (?:journalier|horaire)\b|\btarif (?:horaire|journalier|unitaire)\b|\bprix unitaire\b"
               r"|\b(?:day|daily|hourly) rate\b|\bunit price\b"
               r"|quel(?:le)?s? (?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
-              r"|how much|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€"
+              r"|how much (?:does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more)\b"
+              r"|how much$|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€|\$|£"
+              r"|\bdollars?\b|\bpounds?\b"
               # "what can we charge him?": what may be billed on top is a sum and its ground
               r"|(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
               r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for",
     # a count of things: "combien de relances", "how many SMS per second"
     "number": r"\bcombien (?:de |d')(?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b|euros?\b)"
-              r"|\bhow many\b(?! (?:days?|weeks?|months?|years?|hours?|minutes?)\b)|\bquel nombre\b|\bwhat number of\b",
+              r"|\bhow many\b(?! (?:days?|weeks?|months?|years?|hours?|minutes?)\b)|\bquel nombre\b|\bwhat number of\b"
+              # "how much storage": a quantity, not a price
+              r"|\bhow much (?!does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more"
+              r"|time|notice)\w+",
     # a way to reach someone or pay someone: a phone number, an e-mail address, bank details
     "contact": r"\bnumero de (?:telephone|tel|portable|fax|la hotline|hotline|support)\b"
                r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|numero de portable)\b"
                r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
                r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
                r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number)\b",
-    "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|\brate\b|%",
+    "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|%"
+                  # (not "rate" alone: a heart rate or a click rate is not asked as a percentage)
+                  r"|\b(?:what|which) (?:is the |are the )?(?:\w+ )?rates?\b|\binterest rate\b|\brate of\b",
     "date": r"quelle date|a partir de quand|depuis quand|a compter de quand|what date|since when|as of when"
             r"|effective (?:date|from)|\bwhen did\b|\bdate d'(?:entree|effet)\b",
     "permission": r"\bpeut[- ]on\b|\bpeut[- ]il\b|\bpeut[- ]elle\b|\bpeuvent[- ]ils\b|\bpuis[- ]je\b|\bpouvons[- ]nous\b"
@@ -69,11 +76,13 @@ ASKS = {kind: re.compile(pattern) for kind, pattern in _ASKS.items()}
 FIGURES = ("duration", "amount", "percentage", "date", "number", "contact")
 
 # -- what a sentence carries --------------------------------------------------------
+# English puts a duration's qualifier before its unit ("5 business days"), French after it.
+_QUALIFIER = r"(?:business|working|calendar|full|consecutive) "
 _NUMBER = r"(?:\d+(?:[.,\s]\d+)*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente" \
           r"|quarante|cinquante|soixante|cent|quatre-vingt(?:s|-dix)?|one|two|three|four|five|six|seven|eight|nine|ten" \
           r"|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)"
 _CARRIES = {
-    "duration": rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?|days?|weeks?"
+    "duration": rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER})?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?|days?|weeks?"
                 rf"|months?|years?|hours?)\b|\b(?:delai|duree|preavis|echeance|period|notice)\b",
     "amount": r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€)|(?:€|eur)\s*\d|\b(?:montant|prix|tarifs?|indemnite|somme|frais"
               r"|amount|price|fee|fees|cost)\b",
@@ -91,9 +100,10 @@ _CARRIES = {
 CARRIES = {kind: re.compile(pattern) for kind, pattern in _CARRIES.items()}
 # Figures a sentence states outright (not just the word "délai"): what a figure question needs.
 _STATED = {
-    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?"
+    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER})?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?"
                            rf"|days?|weeks?|months?|years?|hours?)\b"),
-    "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€)|(?:€|eur)\s*\d"),
+    "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
+                         r"|(?:€|eur|\$|£|usd|gbp)\s*\d"),
     "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars"
                        r"|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"),
