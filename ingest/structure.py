@@ -86,7 +86,7 @@ def classify(line: str, prev: str, next_line: str, in_definitions: bool, raw: st
             return "article", "", title
         return "heading", "", title
     if m := ARTICLE_NUMBERED.match(line):
-        if _is_caps_title(m.group(2)):
+        if _is_caps_title(m.group(2)) or _is_numbered_title(m.group(2), next_line):
             return "article", m.group(1), m.group(2).strip()
     if m := ARTICLE_WORD.match(line):
         title = m.group(2).strip()
@@ -103,6 +103,23 @@ def classify(line: str, prev: str, next_line: str, in_definitions: bool, raw: st
     if _looks_like_heading(line, prev, next_line):
         return "heading", "", line.rstrip(" :").strip()
     return "text", "", ""
+
+
+def _is_numbered_title(title: str, next_line: str) -> bool:
+    """"12. Copyright Infringement": a numbered title in ordinary case, as many terms of
+    service number their sections (the CGS write them in capitals). A numbered line that
+    reads as a sentence ("1. Le Client s'engage à…", one ending in a full stop) is not one.
+
+    >>> _is_numbered_title("Copyright Infringement", "We respond to notices…"), _is_numbered_title("Le Client paie.", "X")
+    (True, False)
+    """
+    words = title.split()
+    if not title[:1].isupper() or len(title) > 70 or len(words) > 9 or SENTENCE_END.search(title):
+        return False
+    if words[-1].lower() in OPEN_WORDS or re.search(r"[,;]$", title):
+        return False
+    first = next_line[:1]
+    return bool(next_line) and (first.isupper() or first.isdigit() or first in "«\"")
 
 
 def _looks_like_heading(line: str, prev: str, next_line: str) -> bool:

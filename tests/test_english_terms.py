@@ -1,5 +1,6 @@
-"""Terms written in English, which nothing was tuned on: words are analysed in English, and
-figures in dollars or with "business days" count as the figure a question asks for."""
+"""Terms written in English, which nothing was tuned on: numbered sections in ordinary case
+are articles, words are analysed in English, and figures in dollars or with "business days"
+count as the figure a question asks for."""
 import shutil
 from pathlib import Path
 
@@ -41,4 +42,8 @@ def test_english_terms_are_indexed_in_english(english):
 def test_a_price_in_dollars_answers_a_price_question(english):
     answer = english.ask("How much does TradePost Pro cost per month?")
     assert not answer.abstained
-    assert "$14.99" in " ".join(c.quote for c in answer.citations if not c.supporting)
+    main = [c for c in answer.citations if not c.supporting]
+    assert "$14.99" in " ".join(c.quote for c in main)
+    # "5. Selling Fees and TradePost Pro"-style numbered titles in ordinary case are the
+    # sections a citation names (not the document's opening lines).
+    assert main[0].article == "5" and "article 5" in answer.text
