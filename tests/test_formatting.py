@@ -127,6 +127,8 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_its_context_clause():
     assert "abordent le sujet mais ne donnent pas ce qui est demandé" in out
     assert "Aucune clause des documents disponibles" not in out
     assert "ta-card" in out
+    # The nearest clause is context, not a definition.
+    assert '<span class="ta-badge">Contexte</span>' in out and "Définition utile" not in out
 
 
 def test_a_message_that_asks_nothing_gets_no_abstention_box():

@@ -30,6 +30,7 @@ LABELS = {
         "extractive": "extractif (citations exactes)",
         "llm": "LLM (reformulé, citations vérifiées)",
         "definition": "Définition utile",
+        "context": "Contexte",
         "abstained": "Pas de réponse dans les documents indexés",
         "why": "Aucune clause des documents disponibles ne répond à cette question ; "
                "reformulez-la ou consultez les documents ci-dessous.",
@@ -66,6 +67,7 @@ LABELS = {
         "extractive": "extractive (exact quotes)",
         "llm": "LLM (rephrased, quotes checked)",
         "definition": "Useful definition",
+        "context": "Context",
         "abstained": "No answer in the indexed documents",
         "why": "No clause of the available documents answers this question; "
                "rephrase it or read the documents below.",
@@ -237,9 +239,11 @@ def _where(c: Citation, lang: str) -> str:
 
 
 def citation_card(c: Citation, number: int, urls: Mapping[str, str], lang: str = "fr",
-                  quotes: list[str] | None = None) -> str:
+                  quotes: list[str] | None = None, support: str = "definition") -> str:
     """One clause as a card: document and version, article, heading, page, its quotes
-    highlighted in the passage, and the whole clause behind a <details>."""
+    highlighted in the passage, and the whole clause behind a <details>. A supporting clause
+    is badged ``support``: a definition beside an answer, or the nearest clause shown as
+    context when the terms do not give what was asked."""
     L = labels(lang)
     quotes = quotes if quotes is not None else [c.quote]
     url = urls.get(c.doc_id)
@@ -248,7 +252,7 @@ def citation_card(c: Citation, number: int, urls: Mapping[str, str], lang: str =
     passage = c.passage_text or " ".join(quotes)
     excerpt = highlight(_around(passage, quotes), quotes)
     kind = " ta-card-support" if c.supporting else ""
-    badge = f'<span class="ta-badge">{text_html(L["definition"])}</span>' if c.supporting else ""
+    badge = f'<span class="ta-badge">{text_html(L[support])}</span>' if c.supporting else ""
     return (
         f'<div class="ta-card{kind}">'
         f'<div class="ta-card-head"><span class="ta-num">[{number}]</span>'
@@ -327,7 +331,8 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
         parts.append(f'<div class="ta-pointers"><strong>{text_html(L["read_instead"])}</strong><ul>{items}</ul></div>')
     groups = merged_citations(answer.citations)
     if groups:
-        cards = "".join(citation_card(c, i, urls, lang, quotes) for i, (c, quotes) in enumerate(groups, 1))
+        support = "context" if answer.abstained else "definition"
+        cards = "".join(citation_card(c, i, urls, lang, quotes, support) for i, (c, quotes) in enumerate(groups, 1))
         parts.append(f'<div class="ta-sources-title">{text_html(L["sources"])}</div><div class="ta-cards">{cards}</div>')
     # Newlines as character references: a blank line would end the markdown HTML block.
     copy = html.escape(copy_text(answer, urls), quote=True).replace("\r", "").replace("\n", "&#10;")
