@@ -4,6 +4,9 @@
                         [--pipeline assistant|bm25|textbook] [--k N] [--check] [--keep-previous]
     python -m evals compare [--set FILE ...] [--corpus DIR] [--k N]
     python -m evals diff OLD.json NEW.json [--set FILE]
+
+A set written on its own documents answers from them without ``--corpus``: NAME.dev.jsonl
+from evals/corpora/NAME/ when that folder exists (tos-en), the project's corpus otherwise.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, re
 
 THRESHOLDS = Path(__file__).with_name("thresholds.toml")
 SETS = Path(__file__).with_name("sets")
+CORPORA = Path(__file__).with_name("corpora")  # sets written on their own documents (evals/corpora/<set name>/)
 DEFAULT_SETS = [SETS / f"{name}.{split}.jsonl" for name in ("cgs", "scenarios") for split in ("dev", "test")] + [
     SETS / "scenarios-more.dev.jsonl", SETS / "scenarios-extra.dev.jsonl"]
 
@@ -30,6 +34,14 @@ DEFAULT_SETS = [SETS / f"{name}.{split}.jsonl" for name in ("cgs", "scenarios") 
 def set_name(path: Path) -> str:
     """"cgs" for evals/sets/cgs.test.jsonl: the section of thresholds.toml that applies."""
     return path.name.split(".")[0]
+
+
+def own_corpus(path: Path) -> Path | None:
+    """The folder a set was written on, when it is not the project's corpus: a set named
+    "tos-en.dev.jsonl" answers from evals/corpora/tos-en/ (run against the CGS, every one of
+    its cases would fail for nothing)."""
+    folder = CORPORA / set_name(path)
+    return folder if folder.is_dir() else None
 
 
 def check_thresholds(summary: dict, name: str, path: Path = THRESHOLDS) -> list[str]:
@@ -52,6 +64,7 @@ def check_thresholds(summary: dict, name: str, path: Path = THRESHOLDS) -> list[
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings()
     cases = read_set(args.set)
+    args.corpus = args.corpus or own_corpus(args.set)
     with assistant_for(settings, args.corpus) as (assistant, used):
         pipeline = make_pipeline(args.pipeline, assistant, used, args.mode)
         results, scores = run_set(pipeline, cases, args.k)
@@ -88,6 +101,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     settings = Settings()
     sets = args.set or DEFAULT_SETS
+    corpora = {own_corpus(path) for path in sets}
+    if args.corpus is None and len(corpora) == 1:  # sets written on their own corpus
+        args.corpus = corpora.pop()
+    elif args.corpus is None and len(corpora) > 1:
+        raise SystemExit("these sets answer from different corpora: compare them in separate runs")
     with assistant_for(settings, args.corpus) as (assistant, used):
         for path in sets:
             cases = read_set(path)

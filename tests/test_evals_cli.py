@@ -71,3 +71,11 @@ def test_compare_prints_three_pipelines_with_ratios(tmp_path):
     values, ratio = [float(v) for v in row[1:4]], row[4]
     assert all(0.0 <= v <= 1.0 for v in values) and values[0] >= 2 / 3
     assert re.fullmatch(r"\d+\.\d\dx|—", ratio), ratio  # ours over textbook, or a dash when undefined
+
+
+def test_a_set_written_on_its_own_documents_answers_from_them():
+    from evals.__main__ import DEFAULT_SETS, SETS, own_corpus
+
+    assert own_corpus(SETS / "tos-en.dev.jsonl") == SETS.parent / "corpora" / "tos-en"
+    assert (own_corpus(SETS / "tos-en.dev.jsonl") / "manifest.toml").is_file()
+    assert all(own_corpus(path) is None for path in DEFAULT_SETS)  # the CGS sets: the project's corpus
