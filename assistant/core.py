@@ -258,7 +258,8 @@ class Assistant:
         leading = [p.text[a:b] for p, a, b, _ in picked if p.id == picked[0][0].id]
         return answerability.signals(wanted, asks(query.question), evidence.hits, quoted, max(x[3] for x in picked),
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
-                                     names_absent=bool(named), names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
+                                     names_absent=bool(named),
+                                     names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
                                      **self.off_topic(evidence))

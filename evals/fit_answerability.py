@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = list(csv.DictReader(f))
         x = np.asarray([[float(r[name]) for name in FEATURES] for r in rows])
         y = np.asarray([float(r["answerable"]) for r in rows])
+        ids = [r["id"] for r in rows]
     else:
         cases, x, y = collect(DEV_SETS)
         TABLE.parent.mkdir(parents=True, exist_ok=True)
@@ -154,8 +155,6 @@ def main(argv: list[str] | None = None) -> int:
             for case, row, label in zip(cases, x, y):
                 out.writerow([case["id"], *[f"{v:.5f}" for v in row], int(label)])
         ids = [case["id"] for case in cases]
-    if args.from_table:
-        ids = [r["id"] for r in rows]
     groups = np.asarray([set_of(DEV_SETS).get(i, "") for i in ids])
     p = out_of_fold(x, y, l2=args.l2, signs=signs)
     line = choose_line(p, y, args.max_false_abstention, groups)

@@ -113,13 +113,7 @@ def _is_numbered_title(title: str, next_line: str) -> bool:
     >>> _is_numbered_title("Copyright Infringement", "We respond to notices…"), _is_numbered_title("Le Client paie.", "X")
     (True, False)
     """
-    words = title.split()
-    if not title[:1].isupper() or len(title) > 70 or len(words) > 9 or SENTENCE_END.search(title):
-        return False
-    if words[-1].lower() in OPEN_WORDS or re.search(r"[,;]$", title):
-        return False
-    first = next_line[:1]
-    return bool(next_line) and (first.isupper() or first.isdigit() or first in "«\"")
+    return _looks_like_heading(title, "", next_line) and not SENTENCE_END.search(title)
 
 
 def _looks_like_heading(line: str, prev: str, next_line: str) -> bool:

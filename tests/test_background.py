@@ -26,16 +26,21 @@ def test_the_shipped_vectors_are_those_of_the_shipped_questions(texts_path, ship
     np.testing.assert_allclose(shipped[:5], use.encode(texts[:5]), atol=2e-3)  # float16 on disk
 
 
-def test_other_vectors_are_computed_once_and_kept(tmp_path):
-    texts = tmp_path / "background.txt"
-    texts.write_text("# comment\nOù est la machine à café ?\n\nWho do I call about my laptop?\n", encoding="utf-8")
-    calls = []
+def counting_encoder(dim: int):
+    """A stand-in encoder that records each batch it is given: (encode, batches)."""
+    calls: list[list[str]] = []
 
     def encode(items):
         calls.append(list(items))
-        vectors = np.eye(2, 4, dtype=np.float32)
-        return vectors[: len(items)]
+        return np.eye(len(items), dim, dtype=np.float32)
 
+    return encode, calls
+
+
+def test_other_vectors_are_computed_once_and_kept(tmp_path):
+    texts = tmp_path / "background.txt"
+    texts.write_text("# comment\nOù est la machine à café ?\n\nWho do I call about my laptop?\n", encoding="utf-8")
+    encode, calls = counting_encoder(4)
     first = Background("toy", encode, tmp_path / "cache", texts)
     assert first.vectors().shape == (2, 4) and calls == [["Où est la machine à café ?", "Who do I call about my laptop?"]]
     again = Background("toy", encode, tmp_path / "cache", texts)
@@ -75,15 +80,10 @@ def test_clause_questions_near_office_topics_are_answered(assistant, question, a
 def test_a_damaged_kept_file_is_encoded_again(tmp_path):
     texts = tmp_path / "background.txt"
     texts.write_text("Où est la machine à café ?\n", encoding="utf-8")
-    calls = []
-
-    def encode(items):
-        calls.append(len(items))
-        return np.ones((len(items), 2), dtype=np.float32) / np.sqrt(2)
-
+    encode, calls = counting_encoder(2)
     cache = tmp_path / "cache"
     Background("toy", encode, cache, texts).vectors()
     (kept,) = cache.glob("background-*.npz")
     kept.write_bytes(b"PK\x03\x04 truncated")  # a zip header and nothing sound after it
     again = Background("toy", encode, cache, texts)
-    assert again.vectors().shape == (1, 2) and calls == [1, 1]
+    assert again.vectors().shape == (1, 2) and [len(c) for c in calls] == [1, 1]

@@ -8,6 +8,7 @@ import pytest
 
 from assistant.core import Assistant
 from ingest.pipeline import run
+from terms.settings import Settings
 from terms.text import EN_STOP
 
 TOS = Path(__file__).resolve().parent.parent / "evals" / "corpora" / "tos-en"
@@ -22,8 +23,6 @@ def english(tmp_path_factory, embedder):
     kept = [e for e in entries[1:] if 'id = "tradepost-terms"' in e]
     (corpus / "manifest.toml").write_text(entries[0] + "[[documents]]" + kept[0], encoding="utf-8")
     shutil.copy(TOS / "tradepost-terms.txt", corpus / "tradepost-terms.txt")
-    from terms.settings import Settings
-
     settings = Settings(corpus_dir=corpus, data_dir=tmp_path_factory.mktemp("tos-en-data"))
     report = run(settings, embedder=embedder, progress=False)
     assert report.ok, report.summary()
