@@ -30,7 +30,7 @@ _ASKS = {
               # a price per unit of time or work: "c'est quoi le TJM", "their hourly rate"
               r"|\btjm\b|\btaux (?:journalier|horaire)\b|\btarif (?:horaire|journalier|unitaire)\b|\bprix unitaire\b"
               r"|\b(?:day|daily|hourly) rate\b|\bunit price\b"
-              r"|quel(?:le)?s? (?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
+              r"|quel(?:le)?s? (?:(?:est|sont) (?:le |la |les |l')?)?(?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
               r"|how much (?:does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more)\b"
               r"|how much$|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€|\$|£"
               r"|\bdollars?\b|\bpounds?\b"
@@ -115,9 +115,30 @@ _STATED = {
 }
 
 
+# A sentence ends at ".", "!", "?" or "…" before a space, or at a line break ("1.2" goes on).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\n")
+
+
+def asking_part(question: str) -> str:
+    """The sentences of a question that ask (those ending in "?"), or all of it when none does.
+
+    A story gives figures in passing ("il nous doit 12 000 €, on peut suspendre ?"): what it
+    expects is read from what it asks, not from every figure it tells.
+
+    >>> asking_part("Facture de 5 000 € impayée depuis 40 jours. On peut suspendre ?")
+    'On peut suspendre ?'
+    >>> asking_part("délai de paiement des factures")
+    'délai de paiement des factures'
+    """
+    asking = [p.strip() for p in _SENTENCE_BREAK.split(question) if p.strip().endswith("?")]
+    return " ".join(asking) if asking else question
+
+_TOLD = re.compile(_STATED["amount"].pattern + "|" + r"\d+(?:[.,]\d+)?\s*%")
+
+
 @lru_cache(maxsize=4096)
 def asks(question: str) -> frozenset[str]:
-    """The kinds of answer a question expects.
+    """The kinds of answer a question expects (of its asking sentences alone: ``asks(asking_part(q))``).
 
     >>> sorted(asks("Combien de temps a le client pour payer ?"))
     ['duration']
@@ -127,8 +148,12 @@ def asks(question: str) -> frozenset[str]:
     ['amount']
     >>> sorted(asks("How many SMS per second can we send?")), sorted(asks("t'as son mail ?"))
     (['number', 'permission'], ['contact'])
+    >>> sorted(asks("Il a 12 000 € d'impayés, on peut suspendre ?"))   # an amount told, not asked
+    ['permission']
     """
-    folded = fold(question)
+    # An amount or a rate the question states ("il nous doit 12 000 €", "20 % de clics")
+    # is told, not asked.
+    folded = _TOLD.sub(" ", fold(question))
     return frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
 
 

@@ -157,6 +157,18 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_the_nearest_clause_as_co
     assert all(c.quote in c.passage_text for c in answer.citations)
 
 
+@pytest.mark.parametrize("question", [
+    "Il nous doit 12 000 € depuis 40 jours, on peut suspendre sa campagne ?",
+    "Le client nous doit 12 000 € depuis 40 jours. On peut suspendre sa campagne ?",
+])
+def test_a_figure_told_in_passing_is_not_a_figure_asked(assistant, question):
+    """A story that states an amount asks whether something may be done: no amount is
+    expected of the answer, so a clause without one is not "not given"."""
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.text
+    assert any(not c.supporting for c in answer.citations)
+
+
 @pytest.mark.parametrize("question, lead", [
     ("C'est quoi le numéro de téléphone de la hotline support technique ?", "Les CGS ne donnent pas ces coordonnées ;"),
     ("The customer wants to pay our invoice by bank transfer. What's our IBAN?", "The CGS do not give these contact details;"),
