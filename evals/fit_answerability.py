@@ -24,7 +24,8 @@ import numpy as np
 from terms import Settings, offline_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SETS = [ROOT / "evals" / "sets" / f"{name}.dev.jsonl" for name in ("cgs", "scenarios", "scenarios-more", "scenarios-extra")]
+DEV_SETS = [ROOT / "evals" / "sets" / f"{name}.dev.jsonl" for name in ("cgs", "scenarios", "scenarios-more", "scenarios-extra",
+                                                                                  "scenarios-fresh")]
 OUT = ROOT / "assistant" / "answerability.json"
 TABLE = ROOT / "evals" / "fits" / "answerability-dev.csv"
 
