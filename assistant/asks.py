@@ -23,12 +23,18 @@ _ASKS = {
                 r"|how long|how many (?:days?|weeks?|months?|years?|hours?)|how much (?:time|notice)|what notice"
                 r"|within how|what (?:is the )?(?:deadline|period|term|duration|timeframe|time limit)|how soon|how quickly"
                 r"|\bdelais?\b|\bduree\b|\bpreavis\b|\bnotice period\b|\bdeadline\b|\bpayment terms?\b"
+                # a service level's time: "guaranteed response time", "temps de rétablissement", GTI / GTR
+                r"|\b(?:(?:guaranteed|maximum|max|target|committed) |what(?: is|'s| are) (?:the |our |your |their )?)(?:\w+ )?"
+                r"(?:response|resolution|reaction|turnaround|repair|recovery) times?\b"
+                r"|\bquel(?:le)?s? (?:est |sont )?(?:le |la |les )?(?:temps de (?:reponse|reaction|resolution|traitement"
+                r"|retablissement|prise en charge)|gt[ir])\b"
                 # "is it still valid?", "trop tard ?": a question of how long something lasts
                 r"|toujours valable|encore valable|tient toujours|perime|trop tard|still valid|expired?\b|too late",
     "amount": r"combien (?:ca |ça |ils |on |je |il )?(?:coute|coutent|paye|paie|facture|rembourse|doit)|combien d'euros"
               r"|\bcombien\b(?! d[e'])"
               # a price per unit of time or work: "c'est quoi le TJM", "their hourly rate"
               r"|\btjm\b|\btaux (?:journalier|horaire)\b|\btarif (?:horaire|journalier|unitaire)\b|\bprix unitaire\b"
+              r"|\bjours?[- ]hommes?\b|\bman[- ]days?\b|\bminimum (?:\w+ )?(?:spend|commitment|order|fee|charge|de commande)\b"
               r"|\b(?:day|daily|hourly) rate\b|\bunit price\b"
               r"|quel(?:le)?s? (?:(?:est|sont) (?:le |la |les |l')?)?(?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
               r"|how much (?:does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more)\b"
@@ -150,6 +156,8 @@ def asks(question: str) -> frozenset[str]:
     (['number', 'permission'], ['contact'])
     >>> sorted(asks("Il a 12 000 € d'impayés, on peut suspendre ?"))   # an amount told, not asked
     ['permission']
+    >>> sorted(asks("What's the guaranteed response time on a P1 ticket?")), sorted(asks("c'est combien le jour-homme ?"))
+    (['duration'], ['amount'])
     """
     # An amount or a rate the question states ("il nous doit 12 000 €", "20 % de clics")
     # is told, not asked.
