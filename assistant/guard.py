@@ -70,13 +70,14 @@ def _check_one(text: object, what: str, too_long: str, max_chars: int, max_token
     if not isinstance(text, str):
         raise BadQuestion(f"{what} must be a string")
     if len(text) > max_chars:
-        raise BadQuestion(too_long.format(size=f"{len(text)} characters", limit=f"{max_chars} characters"))
+        raise BadQuestion(too_long.format(size=f"{len(text)} characters", limit=f"{max_chars} characters"),
+                          too_long=True)
     cleaned = clean_question(valid_text(text, what))
     if cleaned and max_tokens > 0 and count_tokens is not None:
         tokens = count_tokens(cleaned)
         if tokens > max_tokens:
             raise BadQuestion(too_long.format(size=f"{tokens} tokens", limit=f"{max_tokens} tokens")
-                              + ": ask about one point at a time")
+                              + ": ask about one point at a time", too_long=True)
     return cleaned
 
 

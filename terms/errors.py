@@ -23,4 +23,10 @@ class IndexMissing(TermsError):
 
 
 class BadQuestion(TermsError):
-    """The question was refused before any model work (empty, too long, …)."""
+    """The question was refused before any model work (empty, too long, …).
+
+    ``too_long``: refused for its length alone (the chat then asks to shorten it)."""
+
+    def __init__(self, message: str, too_long: bool = False):
+        super().__init__(message)
+        self.too_long = too_long

@@ -74,8 +74,10 @@ class Settings(BaseSettings):
     admin_key: str | None = None
     # Questions and history turns, in tokens of the embedding model: what a question costs
     # is the model's work, which grows with tokens (2,000 CJK characters are ~2,000 tokens,
-    # 2,000 French characters ~500, a usual question 15-30).
-    max_question_tokens: int = 128
+    # 2,000 French characters ~500, a usual question 15-30, a story told by a salesperson
+    # 100-250, about 1 ms of one core each). 320 lets a story of ~1,200 French characters
+    # through (~0.4 s of embedding); past it the chat asks to sum the situation up.
+    max_question_tokens: int = 320
     # Request bodies past this are refused (413) while they are read, never read whole.
     max_body_kb: int = 64
     # Seconds a client has to send a request's headers, and again its body.

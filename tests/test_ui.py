@@ -250,6 +250,25 @@ def test_french_interface_shows_no_english(page):
     assert words_in(ENGLISH_UI, text) == []
 
 
+def test_a_long_story_is_answered_and_a_flood_is_refused_beside_the_box(page):
+    """A salesperson's story of ~600 characters (~160 tokens) is answered; a text past the
+    token bound is refused beside the box in the interface's language, with no error toast,
+    and stays in the box to be shortened."""
+    story = ("Bonjour, alors voilà : le client a signé la propale en mars pour une campagne SMS sur six mois, "
+             "on a lancé en avril, il a payé les deux premières factures avec trois semaines de retard à chaque "
+             "fois, et là il nous annonce qu'il arrête tout à la fin du mois parce que les résultats ne lui "
+             "plaisent pas, qu'il ne paiera pas les mois restants et qu'en plus il veut récupérer toutes ses "
+             "données et les visuels qu'on a faits pour lui. Il a le droit d'arrêter comme ça du jour au "
+             "lendemain, et qu'est-ce qu'il nous doit pour les mois qui restent ?")
+    ask_and_wait(page, story)
+    expect(page.locator("#ta-chat .ta-answer").last.locator(".ta-quote").first).to_be_visible()
+    flood = "漢字" * 300  # 600 characters, past the token bound
+    ask(page, flood)
+    expect(page.locator("#ta-status")).to_contain_text("Votre question est trop longue")
+    assert page.locator(".toast-body").count() == 0
+    assert page.locator("#ta-question textarea").input_value() == flood
+
+
 def test_english_interface_shows_no_french(page):
     page.locator("#ta-lang").get_by_text("English").click()
     expect(page.locator("#ta-send")).to_have_text("Send")

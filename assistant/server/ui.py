@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from terms.errors import TermsError
+from terms.errors import BadQuestion, TermsError
 
 from ..guard import check_comment
 from . import formatting
@@ -37,6 +37,8 @@ UI = {
         "send": "Envoyer",
         "new": "Nouvelle conversation",
         "empty_question": "Écrivez d’abord votre question.",
+        "too_long": "Votre question est trop longue pour être lue d’un bloc : résumez la situation en quelques "
+                    "phrases, ou posez un point à la fois.",
         "examples": "Exemples de questions",
         "comment": "Un commentaire sur cette réponse ? (facultatif)",
         "send_comment": "Envoyer le commentaire",
@@ -61,6 +63,8 @@ UI = {
         "send": "Send",
         "new": "New conversation",
         "empty_question": "Type your question first.",
+        "too_long": "Your question is too long to read in one go: sum up the situation in a few sentences, "
+                    "or ask about one point at a time.",
         "examples": "Example questions",
         "comment": "A comment on this answer? (optional)",
         "send_comment": "Send comment",
@@ -145,6 +149,12 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
             streamed = runtime.stream("ui", message or "", earlier)  # checks the question first
         except NotReady:
             raise gr.Error(UI[lang]["not_ready"].format(stage=runtime.stage)) from None
+        except BadQuestion as exc:
+            if not exc.too_long:
+                raise gr.Error(str(exc)) from None
+            # Said beside the box, in the interface's language; the text stays there to shorten.
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), UI[lang]["too_long"]
+            return
         except TermsError as exc:
             raise gr.Error(str(exc)) from None
         question = streamed.question
