@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("server").info("serving on http://%s:%d (chat at /, API docs at /docs)",
                                      settings.host, settings.port)
     uvicorn.Server(uvicorn_config(make_app(settings), settings.host, settings.port, settings.read_timeout,
-                                  log_level="info")).run()
+                                  settings.trusted_proxies, log_level="info")).run()
     return 0
 
 

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # Server.
     host: str = "127.0.0.1"
     port: int = 7860
+    # Addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated,
+    # e.g. "127.0.0.1" behind nginx on the same host). Empty: the header is ignored, so a
+    # client cannot choose its own address and escape its rate limit by sending one.
+    trusted_proxies: str = ""
     api_key: str | None = None
     rate_limit_per_minute: int = 120
     concurrency_limit: int = 8

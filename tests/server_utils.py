@@ -25,11 +25,11 @@ def running_server(app, ready_timeout: float = 120.0, wait_ready: bool = True,
     True
     """
     port = free_port()
+    settings = getattr(getattr(app, "state", None), "settings", None) or Settings()
     if read_timeout is None:
-        settings = getattr(getattr(app, "state", None), "settings", None) or Settings()
         read_timeout = settings.read_timeout
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, read_timeout, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, read_timeout, settings.trusted_proxies,
+                                           log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -211,6 +211,12 @@ def test_rate_limit_answers_429_per_client(limited, tmp_path_factory):
             other = httpx.post(f"{url}/api/ask", json={"question": DATA["valid_question"]}, timeout=60,
                                headers={"authorization": f"Bearer random-{n}"})
             assert other.status_code == 429, other.text
+        # Nor does an X-Forwarded-For header: no proxy is trusted, so the client cannot
+        # name the address it is limited as.
+        for spoofed in ("1.2.3.4", "5.6.7.8"):
+            other = httpx.post(f"{url}/api/ask", json={"question": DATA["valid_question"]}, timeout=60,
+                               headers={"x-forwarded-for": spoofed})
+            assert other.status_code == 429, other.text
         # Another address is another client.
         transport = httpx.HTTPTransport(local_address="127.0.0.2")
         with httpx.Client(transport=transport, timeout=60) as elsewhere:

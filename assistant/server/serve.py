@@ -57,10 +57,17 @@ class HeadDeadlineProtocol(H11Protocol):
             self.transport.close()
 
 
-def uvicorn_config(app, host: str, port: int, read_timeout: float, **options) -> uvicorn.Config:
+def uvicorn_config(app, host: str, port: int, read_timeout: float, trusted_proxies: str = "",
+                   **options) -> uvicorn.Config:
     """The uvicorn configuration every server of the project runs with (the app, the
-    tests, the benchmarks): h11 with the head deadline, short keep-alive."""
+    tests, the benchmarks): h11 with the head deadline, short keep-alive, and
+    X-Forwarded-For believed only from ``trusted_proxies`` (uvicorn believes it from
+    127.0.0.1 by default: any local client could then pick the address it is limited as)."""
     protocol = type("HeadDeadline", (HeadDeadlineProtocol,), {"head_timeout": read_timeout})
+    proxies = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
+    options.setdefault("proxy_headers", bool(proxies))
+    if proxies:
+        options.setdefault("forwarded_allow_ips", proxies)
     options.setdefault("timeout_keep_alive", 5)
     options.setdefault("h11_max_incomplete_event_size", 16 * 1024)  # request line and headers
     return uvicorn.Config(app, host=host, port=port, http=protocol, **options)
