@@ -16,7 +16,7 @@ from ingest.use_channel import load_use
 from terms.instructions import reads_as_instruction
 from terms.records import DocumentInfo, Passage
 from terms.settings import Settings
-from terms.text import detect_language, fold, tokens
+from terms.text import detect_language, fold, tokens, with_accents
 
 from . import messages
 from . import decide as answerability
@@ -197,8 +197,10 @@ class Assistant:
         standalone = self.llm.rewrite(question, history) if (self.llm and history) else rewrite(question, history)
         # Markup is not what a question is about: it is searched without it.
         searched = substance(standalone) or standalone
-        return Query(question, standalone, language, tuple(history),
-                     as_roles(searched, self.search.snapshot().parties))
+        snap = self.search.snapshot()
+        if language == snap.language:  # "delai de paiement" is searched as "délai de paiement"
+            searched = with_accents(searched, snap.accents)
+        return Query(question, standalone, language, tuple(history), as_roles(searched, snap.parties))
 
     def gather(self, query: Query, k: int) -> Evidence:
         """Hybrid retrieval of the standalone question; the vector that ranks sentences."""

@@ -21,7 +21,7 @@ from ingest.use_channel import UseEncoder, cache_path, passage_vectors
 from terms.errors import IndexMissing
 from terms.instructions import reads_as_instruction
 from terms.records import Passage, Sentence
-from terms.text import detect_language, first_sentence, fold, tokens
+from terms.text import accent_map, detect_language, first_sentence, fold, tokens
 
 from .asks import asks
 from .lexical import BM25, passage_tokens
@@ -109,6 +109,7 @@ class Snapshot:
     language: str = "fr"  # the documents' language, as their text reads
     is_definition: np.ndarray | None = None  # 1.0 for definition passages, in passage order
     parties: dict[str, str] = field(default_factory=dict)  # a party's folded name -> its role in the documents
+    accents: dict[str, str] = field(default_factory=dict)  # unaccented spelling -> the documents' word (accent_map)
 
     def first_sentence(self, p: Passage) -> str:
         """The passage's first sentence, verbatim, from the sentences stored at ingest."""
@@ -186,6 +187,7 @@ class HybridSearch:
             language=language,
             is_definition=np.array([p.kind == "definition" for p in passages], dtype=np.float32),
             parties=aliases(list(texts.values())),
+            accents=accent_map([p.text for p in passages]),
             generation=generation, passages=passages, by_id={p.id: p for p in passages},
             passage_vectors=self.index.passage_vectors(generation, [p.id for p in passages]),
             sentence_owner=np.array([position[s.passage_id] for s in sentences], dtype=np.int64),

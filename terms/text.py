@@ -49,6 +49,45 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
+def accent_map(texts: list[str]) -> dict[str, str]:
+    """Unaccented spelling -> the accented word the texts always write ("delai" -> "délai"),
+    for words the texts never write unaccented ("a" / "à", "ou" / "où" stay out).
+
+    >>> accent_map(["Le délai de préavis", "il a un délai", "à la date", "où ou"])
+    {'delai': 'délai', 'preavis': 'préavis'}
+    """
+    seen: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for word in re.findall(r"[^\W\d_]+", text.lower()):
+            forms = seen.setdefault(fold(word), {})
+            forms[word] = forms.get(word, 0) + 1
+    # A key written several ways keeps its usual spelling ("payé" over a rare "paye"); a
+    # word whose only accent is its last letter stays out: "signe" is a verb as often as
+    # the texts' "signé" (and "delai" has nothing else to be).
+    found = {key: max(forms, key=forms.get) for key, forms in seen.items()
+             if key not in forms and max(forms.values()) >= 0.9 * sum(forms.values())}
+    return {key: word for key, word in found.items() if word[:-1] != key[:-1]}
+
+
+def with_accents(text: str, accents: dict[str, str]) -> str:
+    """``text`` with the accents its words lack restored from ``accent_map``: "delai de
+    paiement" is read as "délai de paiement" (the embedding models read accentless French
+    as other words), case kept.
+
+    >>> with_accents("Delai de preavis ? PENALITES", {"delai": "délai", "preavis": "préavis", "penalites": "pénalités"})
+    'Délai de préavis ? PÉNALITÉS'
+    """
+    def restore(m: re.Match) -> str:
+        word = m.group()
+        found = accents.get(word.lower())
+        if found is None:
+            return word
+        if word.isupper() and len(word) > 1:
+            return found.upper()
+        return found[0].upper() + found[1:] if word[0].isupper() else found
+    return re.sub(r"\b[A-Za-z]+\b", restore, text) if accents else text
+
+
 def normalise(text: str) -> str:
     """The eval format's normalisation: fold, then every run of other than [0-9a-z@] is one space."""
     return re.sub(r"[^0-9a-z@]+", " ", fold(text)).strip()

@@ -157,6 +157,18 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_the_nearest_clause_as_co
     assert all(c.quote in c.passage_text for c in answer.citations)
 
 
+@pytest.mark.parametrize("typed, accented", [
+    ("c koi les penalites si le client paye en retard ?", "c koi les pénalités si le client paye en retard ?"),
+    ("le client veut resilier, quel preavis ?", "le client veut résilier, quel préavis ?"),
+])
+def test_a_question_typed_without_accents_is_read_as_with_them(assistant, typed, accented):
+    """Sales staff type without accents; the embedding models read "penalites" as another
+    word than "pénalités". The documents' own spelling is restored before searching."""
+    assert assistant.rewrite(typed, []).searched == accented
+    bare, written = assistant.ask(typed), assistant.ask(accented)
+    assert [c.quote for c in bare.citations] == [c.quote for c in written.citations]
+
+
 @pytest.mark.parametrize("question", [
     "Il nous doit 12 000 € depuis 40 jours, on peut suspendre sa campagne ?",
     "Le client nous doit 12 000 € depuis 40 jours. On peut suspendre sa campagne ?",
