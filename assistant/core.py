@@ -182,7 +182,8 @@ class Assistant:
             query = self.rewrite(question, history)
             if not substance(query.question):
                 # "Bonjour", "merci", "???", bare markup: nothing to look up; say what the chat does.
-                return Answer(messages.t(query.language, "no_question"), [], True, 0.0, query.language, "extractive",
+                return Answer(messages.no_question(query.language, query.question), [], True, 0.0, query.language,
+                              "extractive",
                               question=query.question, reason="no_question")
             evidence = self.gather(query, k or self.settings.k)
             picked = self.choose(query, evidence)

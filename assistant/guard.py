@@ -134,4 +134,5 @@ def substance(question: str) -> str:
     if not words:
         return ""
     rest = _SMALL_TALK.sub(" ", " ".join(words).replace("’", "'"))
-    return text if re.search(r"[^\W_]", rest) else ""
+    # (a stray letter, "d" or "x", asks nothing either)
+    return text if re.search(r"[^\W_]{2}|\d", rest) else ""

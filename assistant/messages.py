@@ -1,6 +1,8 @@
 """The assistant's own words, in French and English (the documents' words are quoted)."""
 from __future__ import annotations
 
+import re
+
 TEXT = {
     "fr": {
         "lead": "Selon {where} : « {quote} »",
@@ -11,7 +13,9 @@ TEXT = {
         "precedence": "En cas de contradiction, les Conditions spécifiques prévalent sur les CGS (préambule des CGS).",
         "fallback": "Le modèle de langage n'a pas répondu ({reason}) : voici la réponse extractive.",
         "see_also": "Voir aussi « {title} » (document non disponible ici) : {url}",
-        "no_question": "Bonjour ! Je réponds aux questions sur les conditions générales (CGS) en citant la clause "
+        "hello": "Bonjour !",
+        "thanks": "Avec plaisir !",
+        "no_question": "Je réponds aux questions sur les conditions générales (CGS) en citant la clause "
                        "exacte. Par exemple : « Quel est le délai de paiement des factures ? » ou « Le client paie "
                        "avec trois semaines de retard, que peut-on lui facturer ? »",
     },
@@ -24,7 +28,9 @@ TEXT = {
         "precedence": "Where they conflict, the specific conditions prevail over the CGS (CGS preamble).",
         "fallback": "The language model did not answer ({reason}): here is the extractive answer.",
         "see_also": "See also “{title}” (not available here): {url}",
-        "no_question": "Hello! I answer questions about the general terms (CGS), quoting the exact clause. For "
+        "hello": "Hello!",
+        "thanks": "You're welcome!",
+        "no_question": "I answer questions about the general terms (CGS), quoting the exact clause. For "
                        "example: “What is the payment term for invoices?” or “A customer pays three weeks late: "
                        "what can we charge?”",
     },
@@ -33,6 +39,21 @@ TEXT = {
 
 def t(language: str, key: str, **values: str) -> str:
     return TEXT.get(language, TEXT["fr"])[key].format(**values)
+
+
+_THANKS = re.compile(r"\b(?:merci|thanks?|thank you|thx|cheers)\b", re.IGNORECASE)
+_HELLO = re.compile(r"\b(?:bonjour|bonsoir|salut|coucou|hello|hi|hey)\b", re.IGNORECASE)
+
+
+def no_question(language: str, message: str) -> str:
+    """The reply to a message that asks nothing: thanks are answered as thanks, a greeting
+    as a greeting, anything else ("???", "🤔") with what the chat does, and no greeting.
+
+    >>> no_question("fr", "merci !")[:14], no_question("en", "hi")[:6], no_question("fr", "???")[:12]
+    ('Avec plaisir !', 'Hello!', 'Je réponds a')
+    """
+    opener = "thanks" if _THANKS.search(message) else "hello" if _HELLO.search(message) else ""
+    return f"{t(language, opener)} {t(language, 'no_question')}" if opener else t(language, "no_question")
 
 
 def extractive(language: str, quotes: list[tuple[str, str]], precedence: bool = False) -> str:

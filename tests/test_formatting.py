@@ -118,6 +118,16 @@ def test_abstention_says_why_and_links_the_documents_to_read():
     assert "0.21" not in visible and "confiance 0.21 (seuil 0.50)" in details
     assert f'href="{URLS["cs-billing"]}"' in out and "Conditions spécifiques — Billing</a>" in out
     assert "ta-card" not in out
+    assert "consultez les documents ci-dessous" in out
+
+
+def test_an_abstention_with_no_document_to_read_points_to_none():
+    """Nothing is listed below: the reason does not send the reader to documents below."""
+    for lang, listed, alone in (("fr", "ci-dessous", "reformulez-la si elle porte sur les conditions de service"),
+                                ("en", "below", "rephrase it if it is about the terms of service")):
+        out = formatting.answer_html(answer(text="…", citations=[], abstained=True, confidence=0.1, language=lang),
+                                     URLS, lang)
+        assert alone in out and listed not in out and "ta-pointers" not in out
 
 
 def test_a_figure_the_terms_do_not_give_is_said_so_with_its_context_clause():

@@ -34,6 +34,8 @@ LABELS = {
         "abstained": "Pas de réponse dans les documents indexés",
         "why": "Aucune clause des documents disponibles ne répond à cette question ; "
                "reformulez-la ou consultez les documents ci-dessous.",
+        "why_alone": "Aucune clause des documents disponibles ne répond à cette question ; reformulez-la si elle "
+                     "porte sur les conditions de service.",
         "why_not_given": "Les documents disponibles abordent le sujet mais ne donnent pas ce qui est demandé ; "
                          "la clause la plus proche est citée pour contexte, pas comme réponse.",
         "line": "seuil",
@@ -71,6 +73,8 @@ LABELS = {
         "abstained": "No answer in the indexed documents",
         "why": "No clause of the available documents answers this question; "
                "rephrase it or read the documents below.",
+        "why_alone": "No clause of the available documents answers this question; rephrase it if it is about "
+                     "the terms of service.",
         "why_not_given": "The available documents touch the topic but do not give what is asked; "
                          "the nearest clause is quoted as context, not as the answer.",
         "line": "threshold",
@@ -315,14 +319,16 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     lang = answer.language if answer.language in LABELS else lang
     L = labels(lang)
     parts = ['<div class="ta-answer">']
+    # A document the text already links to is not listed a second time.
+    pointers = [p for p in answer.pointers if not (p.get("url") and p["url"] in answer.text)]
     if answer.abstained and answer.reason != "no_question":
+        # ("the documents below" only when some are listed below)
+        why = "why_not_given" if answer.reason == "not_given" else "why" if pointers else "why_alone"
         parts.append(f'<div class="ta-abstain"><strong>{text_html(L["abstained"])}</strong>'
-                     f'<div>{text_html(L["why_not_given" if answer.reason == "not_given" else "why"])}</div></div>')
+                     f'<div>{text_html(L[why])}</div></div>')
     parts.append(f'<div class="ta-text">{linked_text(answer.text, urls)}</div>')
     if answer.notice:
         parts.append(f'<div class="ta-notice">{text_html(answer.notice)}</div>')
-    # A document the text already links to is not listed a second time.
-    pointers = [p for p in answer.pointers if not (p.get("url") and p["url"] in answer.text)]
     if pointers:
         items = "".join(
             f"<li>{link_html(p.get('url'), p.get('title', p.get('id', '')), urls.values())}"
