@@ -8,7 +8,7 @@ import numpy as np
 
 from terms.records import DocumentInfo, Passage
 
-from terms.text import fold, tokens
+from terms.text import fold, tokens, with_accents
 
 from .asks import FIGURES, carries, states
 from .retrieve import Hit, Snapshot, kind
@@ -78,14 +78,23 @@ def citation(p: Passage, quote: str, doc: DocumentInfo | None, supporting: bool 
     )
 
 
-def where(p: Passage, doc: DocumentInfo | None, language: str) -> str:
-    """"l'article 3 (Règlement) des CGS" / "article 3 (Règlement) of the CGS"."""
+def where(p: Passage, doc: DocumentInfo | None, language: str, accents: dict[str, str] | None = None) -> str:
+    """"l'article 3 (Règlement) des CGS" / "article 3 (Règlement) of the CGS".
+
+    An article title printed in capitals without accents ("5. RESPONSABILITE") gets the
+    accents the documents write its words with (``accents``: ``accent_map``).
+
+    >>> p = Passage("cgs", "v1", "Le Prestataire…", 0, 15, (3,), "5", "RESPONSABILITE")
+    >>> where(p, None, "fr", {"responsabilite": "responsabilité"})
+    "l'article 5 (Responsabilité) des cgs"
+    """
     name = doc.label if doc else p.doc_id
     heading = p.headings[-1] if p.headings else ""
     if p.kind == "preamble":
         return f"the preamble of the {name}" if language == "en" else f"le préambule des {name}"
     if p.article:
-        inner = f" ({heading})" if heading else f" ({p.article_title.capitalize()})" if p.article_title else ""
+        title = with_accents(p.article_title.lower(), accents or {}).capitalize()
+        inner = f" ({heading})" if heading else f" ({title})" if p.article_title else ""
         return (f"article {p.article}{inner} of the {name}" if language == "en"
                 else f"l'article {p.article}{inner} des {name}")
     section = f" ({heading})" if heading else ""

@@ -290,7 +290,7 @@ class Assistant:
                 p, a, b, _ = picked[0]
                 doc = self.documents.get(p.doc_id)
                 figure = next((f for f in FIGURES if f in asks(asking_part(query.question))), "amount")
-                lead = messages.not_given(language, figure, where(p, doc, language))
+                lead = messages.not_given(language, figure, where(p, doc, language, evidence.snapshot.accents))
                 context = [citation(p, p.text[a:b], doc, supporting=True)]
             return Answer(messages.abstain(language, pointers, lead), context, True, decision.confidence, language,
                           "extractive", pointers=pointers, question=query.standalone, hits=hits[:evidence.k],
@@ -299,7 +299,9 @@ class Assistant:
                                        language)
         quotes = merge_quotes(picked)
         citations = [citation(p, q, self.documents.get(p.doc_id)) for p, q in quotes]
-        text = messages.extractive(language, [(where(p, self.documents.get(p.doc_id), language), q) for p, q in quotes],
+        accents = evidence.snapshot.accents
+        text = messages.extractive(language, [(where(p, self.documents.get(p.doc_id), language, accents), q)
+                                              for p, q in quotes],
                                    precedence=self._has_precedence(citations))
         cited = {c.passage_id for c in citations}
         for definition in self.search.definitions_in(query.standalone)[:2]:

@@ -157,6 +157,13 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_the_nearest_clause_as_co
     assert all(c.quote in c.passage_text for c in answer.citations)
 
 
+def test_an_article_title_printed_in_capitals_is_named_with_its_accents(assistant):
+    """"5. RESPONSABILITE" is printed without accents; the answer names it as the terms
+    write the word elsewhere."""
+    answer = assistant.ask("Quel est le plafond de responsabilité du prestataire ?")
+    assert "(Responsabilité)" in answer.text and "Responsabilite" not in answer.text
+
+
 @pytest.mark.parametrize("typed, accented", [
     ("c koi les penalites si le client paye en retard ?", "c koi les pénalités si le client paye en retard ?"),
     ("le client veut resilier, quel preavis ?", "le client veut résilier, quel préavis ?"),
