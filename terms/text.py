@@ -53,20 +53,24 @@ def accent_map(texts: list[str]) -> dict[str, str]:
     """Unaccented spelling -> the accented word the texts always write ("delai" -> "délai"),
     for words the texts never write unaccented ("a" / "à", "ou" / "où" stay out).
 
-    >>> accent_map(["Le délai de préavis", "il a un délai", "à la date", "où ou"])
-    {'delai': 'délai', 'preavis': 'préavis'}
+    >>> accent_map(["Le délai de préavis", "il a un délai", "à la date", "où ou", "PREAVIS", "signé", "signer", "société"])
+    {'delai': 'délai', 'preavis': 'préavis', 'societe': 'société'}
     """
     seen: dict[str, dict[str, int]] = {}
     for text in texts:
-        for word in re.findall(r"[^\W\d_]+", text.lower()):
+        for word in re.findall(r"[^\W\d_]+", text):
+            if len(word) > 1 and word.isupper():  # capitals often go without accents ("5. RESPONSABILITE")
+                continue
+            word = word.lower()
             forms = seen.setdefault(fold(word), {})
             forms[word] = forms.get(word, 0) + 1
-    # A key written several ways keeps its usual spelling ("payé" over a rare "paye"); a
-    # word whose only accent is its last letter stays out: "signe" is a verb as often as
-    # the texts' "signé" (and "delai" has nothing else to be).
+    # A key written several ways keeps its usual spelling ("payé" over a rare "paye"). A
+    # word whose only accent is a final "é" of a verb the texts use stays out: "signe" is
+    # "il signe" as often as the texts' "signé" ("signer" is a word of theirs), while
+    # "responsabilite" has nothing else to be.
     found = {key: max(forms, key=forms.get) for key, forms in seen.items()
              if key not in forms and max(forms.values()) >= 0.9 * sum(forms.values())}
-    return {key: word for key, word in found.items() if word[:-1] != key[:-1]}
+    return {key: word for key, word in found.items() if word[:-1] != key[:-1] or key[:-1] + "er" not in seen}
 
 
 def with_accents(text: str, accents: dict[str, str]) -> str:
