@@ -139,6 +139,17 @@ def test_bad_search_is_a_json_4xx(http, payload):
 def test_body_that_is_not_json(http):
     r = http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["error"].startswith("invalid request")
+    assert "not valid JSON" in r.json()["error"] and "at character 1" in r.json()["error"]
+
+
+@pytest.mark.parametrize("body, content_type, status, says", [
+    (b'{"question": "D\xe9lai ?"}', "application/json", 400, "not JSON text"),  # Latin-1, not UTF-8
+    (b"Quel est le delai ?", "text/plain", 422, "Content-Type: application/json (not text/plain)"),
+])
+def test_a_body_that_is_not_a_json_object_says_what_to_send(http, body, content_type, status, says):
+    r = http.post("/api/ask", content=body, headers={"content-type": content_type})
+    assert r.status_code == status and says in r.json()["error"], r.text
+    assert http.post("/api/ask", json={"question": QUESTION}).status_code == 200
 
 
 def test_answers_and_feedback_are_audited(http, server_settings, assistant):

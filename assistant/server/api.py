@@ -231,6 +231,23 @@ def health_router(runtime: Runtime) -> APIRouter:
     return health
 
 
+def body_problem(request: Request, errors: list[dict]) -> str | None:
+    """A plainer error for a body that is not a JSON object at all: not JSON (where it
+    breaks), or sent as another content type."""
+    broken = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        at = broken.get("loc", ())[1:]
+        reason = (broken.get("ctx") or {}).get("error", "")
+        where = f" at character {at[0]}" if at else ""
+        return f"invalid request: the body is not valid JSON ({reason}{where})" if reason else \
+            f"invalid request: the body is not valid JSON{where}"
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and any(tuple(e.get("loc", ())) == ("body",) for e in errors):
+        return (f"invalid request: the body must be a JSON object sent as Content-Type: application/json "
+                f"(not {kind or 'no content type'})")
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves as ``{"error": ..., "detail": ...}`` with a fitting status."""
 
@@ -241,7 +258,8 @@ def install_error_handlers(app: FastAPI) -> None:
             where = ", ".join(d["where"] for d in detail)
             return ErrorResponse({"error": f"{where} contains an invalid character (a lone surrogate): send valid "
                                            "UTF-8 text", "detail": "BadQuestion"}, status_code=400)
-        return ErrorResponse({"error": error, "detail": detail}, status_code=422)
+        return ErrorResponse({"error": body_problem(request, exc.errors()) or error, "detail": detail},
+                             status_code=422)
 
     @app.exception_handler(TermsError)
     async def terms_error(request: Request, exc: TermsError) -> JSONResponse:
@@ -252,7 +270,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return ErrorResponse({"error": str(exc.detail), "detail": None}, status_code=exc.status_code,
+        error = str(exc.detail)
+        if exc.status_code == 400 and error == "There was an error parsing the body":  # FastAPI's, for bytes
+            error = "invalid request: the body is not JSON text (send UTF-8 JSON, Content-Type: application/json)"
+        return ErrorResponse({"error": error, "detail": None}, status_code=exc.status_code,
                              headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
