@@ -242,7 +242,11 @@ class HybridSearch:
         lexical_text = lexical_query if lexical_query is not None else query
         # The question's words and, in the terms' words, what the vocabulary knows of them.
         # (The vocabularies' renderings are French: they serve French documents only.)
-        lexical_terms = tokens(lexical_text, snap.language) + tokens(expand(lexical_text, language, snap.language), "fr")
+        # A bare number is the story's ("il a 6 semaines de retard", "12 000 €"), not the
+        # clause's: matched, it pulls whichever clause says "six (6)" (references such as
+        # "L441-10" are kept). On the five dev sets: hit@5 +1 case, MRR +0.001, none lost.
+        lexical_terms = [t for t in tokens(lexical_text, snap.language) if not t.isdigit()] \
+            + tokens(expand(lexical_text, language, snap.language), "fr")
         lexical = np.asarray(snap.bm25.scores(lexical_terms), dtype=np.float32)
         use = None
         if self.use is not None and snap.use_vectors is not None:

@@ -164,6 +164,13 @@ def test_an_article_title_printed_in_capitals_is_named_with_its_accents(assistan
     assert "(Responsabilité)" in answer.text and "Responsabilite" not in answer.text
 
 
+def test_a_number_in_a_story_does_not_pull_the_clause_with_that_number(assistant):
+    """"6 semaines" is the story's figure: it must not bring the liability cap's "six (6)
+    derniers mois" ahead of the clause on how long a proposal stays valid."""
+    answer = assistant.ask("jai envoyé la propale y a 6 semaines, elle est tjrs valable ?")
+    assert answer.citations and answer.citations[0].article == "2", answer.text
+
+
 @pytest.mark.parametrize("typed, accented", [
     ("c koi les penalites si le client paye en retard ?", "c koi les pénalités si le client paye en retard ?"),
     ("le client veut resilier, quel preavis ?", "le client veut résilier, quel préavis ?"),
