@@ -42,7 +42,7 @@ class Answer:
     language: str
     mode: str  # "extractive" | "llm"
     latency_ms: float = 0.0
-    notice: str = ""  # shown when the LLM failed and the extractive answer stands in
+    notice: str = ""  # shown beside the answer: a clause to check (low confidence), or the LLM failed
     pointers: list[dict[str, str]] = field(default_factory=list)  # absent documents to read instead
     question: str = ""  # the standalone question actually searched
     hits: list[Hit] = field(default_factory=list)

@@ -12,6 +12,8 @@ TEXT = {
         "pointer": "Cette question relève de « {title} », document non disponible ici : {url}",
         "precedence": "En cas de contradiction, les Conditions spécifiques prévalent sur les CGS (préambule des CGS).",
         "fallback": "Le modèle de langage n'a pas répondu ({reason}) : voici la réponse extractive.",
+        "caution": "Réponse incertaine : la clause citée est la plus proche trouvée ; vérifiez qu'elle répond bien "
+                   "à la question avant de la citer à un client.",
         "see_also": "Voir aussi « {title} » (document non disponible ici) : {url}",
         "hello": "Bonjour !",
         "thanks": "Avec plaisir !",
@@ -27,6 +29,8 @@ TEXT = {
         "pointer": "This question belongs to “{title}”, a document not available here: {url}",
         "precedence": "Where they conflict, the specific conditions prevail over the CGS (CGS preamble).",
         "fallback": "The language model did not answer ({reason}): here is the extractive answer.",
+        "caution": "Uncertain answer: the clause quoted is the nearest found; check that it does answer the "
+                   "question before quoting it to a customer.",
         "see_also": "See also “{title}” (not available here): {url}",
         "hello": "Hello!",
         "thanks": "You're welcome!",

@@ -171,6 +171,23 @@ def test_a_number_in_a_story_does_not_pull_the_clause_with_that_number(assistant
     assert answer.citations and answer.citations[0].article == "2", answer.text
 
 
+def test_an_answer_near_the_abstention_line_says_to_check_its_clause(assistant):
+    """Close to the line, the quoted clause is the nearest found, not a sure answer: the
+    answer says to check it before quoting it to a customer (in the answer's language);
+    far above the line it says nothing of the kind."""
+    from assistant.core import CAUTION_BELOW, Decision
+    with assistant.search.pinned():
+        query = assistant.rewrite("Quel est le délai de paiement des factures ?", [])
+        evidence = assistant.gather(query, 10)
+        picked = assistant.choose(query, evidence)
+        sure = assistant.compose(query, evidence, picked, Decision(True, 0.95, []))
+        unsure = assistant.compose(query, evidence, picked, Decision(True, CAUTION_BELOW - 0.1, []))
+    assert sure.notice == "" and unsure.notice.startswith("Réponse incertaine")
+    assert unsure.text == sure.text and unsure.citations == sure.citations
+    answer = assistant.ask("Quel est le délai de paiement des factures ?")
+    assert answer.confidence >= CAUTION_BELOW and answer.notice == ""
+
+
 @pytest.mark.parametrize("typed, accented", [
     ("c koi les penalites si le client paye en retard ?", "c koi les pénalités si le client paye en retard ?"),
     ("le client veut resilier, quel preavis ?", "le client veut résilier, quel préavis ?"),

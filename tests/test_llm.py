@@ -161,7 +161,7 @@ def test_injected_instruction_does_not_reach_the_answer(llm_assistant, fake_llm)
     assert fake_llm.replies == [INJECTED_ANSWER]  # the fake model did obey
     assert "90" not in answer.text
     assert answer.mode == "extractive"
-    assert answer.notice == messages.t("fr", "fallback", reason=REASONS["unverified"]["fr"])
+    assert answer.notice.startswith(messages.t("fr", "fallback", reason=REASONS["unverified"]["fr"]))
 
 
 def test_a_reply_repeating_the_instructions_falls_back(llm_assistant, assistant, fake_llm):

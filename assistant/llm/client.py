@@ -111,7 +111,8 @@ class LLM:
         except LLMUnavailable as exc:
             log.warning("LLM answer unavailable (%s): extractive answer instead; dropped: %s",
                         exc.reason, check.dropped)
-            base.notice = messages.t(base.language, "fallback", reason=exc.describe(base.language))
+            fallback = messages.t(base.language, "fallback", reason=exc.describe(base.language))
+            base.notice = f"{fallback} {base.notice}" if base.notice else fallback
             yield ("\n\n" if shown else "") + base.notice + "\n\n"
             yield from re.findall(r"\S+\s*", base.text)
             return base
