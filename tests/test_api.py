@@ -140,6 +140,8 @@ def test_body_that_is_not_json(http):
     r = http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["error"].startswith("invalid request")
     assert "not valid JSON" in r.json()["error"] and "at character 1" in r.json()["error"]
+    r = http.post("/api/ask", content=b'{"question": "abc', headers={"content-type": "application/json"})
+    assert "(Unterminated string starting at character 13)" in r.json()["error"], r.text
 
 
 @pytest.mark.parametrize("body, content_type, status, says", [

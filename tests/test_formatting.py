@@ -145,6 +145,7 @@ def test_a_message_that_asks_nothing_gets_no_abstention_box():
     out = formatting.answer_html(answer(text="Bonjour ! Je réponds aux questions sur les CGS.", citations=[],
                                         abstained=True, reason="no_question", confidence=0.0), URLS, "fr")
     assert "ta-abstain" not in out and "Bonjour ! Je réponds" in out
+    assert "confiance" not in out  # nothing was looked up: no score to read as a failure
 
 
 def test_sources_text():

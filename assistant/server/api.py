@@ -238,9 +238,12 @@ def body_problem(request: Request, errors: list[dict]) -> str | None:
     if broken is not None:
         at = broken.get("loc", ())[1:]
         reason = (broken.get("ctx") or {}).get("error", "")
-        where = f" at character {at[0]}" if at else ""
-        return f"invalid request: the body is not valid JSON ({reason}{where})" if reason else \
-            f"invalid request: the body is not valid JSON{where}"
+        if at:  # (the parser's reason may end in "at": "Unterminated string starting at")
+            where = f"character {at[0]}" if reason.endswith(" at") else f"at character {at[0]}"
+            said = f" ({reason} {where})" if reason else f" ({where})"
+        else:
+            said = f" ({reason})" if reason else ""
+        return f"invalid request: the body is not valid JSON{said}: send one JSON object (fields: see /docs)"
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json" and any(tuple(e.get("loc", ())) == ("body",) for e in errors):
         return (f"invalid request: the body must be a JSON object sent as Content-Type: application/json "

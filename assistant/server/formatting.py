@@ -343,15 +343,17 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     # Newlines as character references: a blank line would end the markdown HTML block.
     copy = html.escape(copy_text(answer, urls), quote=True).replace("\r", "").replace("\n", "&#10;")
     mode = L.get(answer.mode, answer.mode)
+    # Small talk looked nothing up: a confidence of 0 there would read as a failed answer.
+    confidence = "" if answer.reason == "no_question" else (
+        f'{text_html(L["confidence"])} {answer.confidence:.2f}'
+        f'{" (" + text_html(L["line"]) + " 0.50)" if answer.abstained else ""} · ')
     # The chat's sanitizer drops data- attributes: the text to copy rides in hidden elements.
     parts.append(
         f'<div class="ta-actions"><button type="button" class="ta-copy-btn">{text_html(L["copy"])}</button>'
         f'<span class="ta-copy-done">{text_html(L["copied"])}</span><pre class="ta-copy-text">{copy}</pre></div>'
         f'<details class="ta-footer"><summary>{text_html(L["details"])}</summary>'
         f'<span class="ta-mode ta-mode-{html.escape(answer.mode)}">{text_html(L["mode"])} : {text_html(mode)}</span> '
-        f'<span class="ta-muted">{text_html(L["confidence"])} {answer.confidence:.2f}'
-        f'{" (" + text_html(L["line"]) + " 0.50)" if answer.abstained else ""} · '
-        f"{answer.latency_ms:.0f} ms</span></details>")
+        f'<span class="ta-muted">{confidence}{answer.latency_ms:.0f} ms</span></details>')
     parts.append("</div>")
     return "".join(parts)
 
