@@ -93,8 +93,8 @@ def where(p: Passage, doc: DocumentInfo | None, language: str, accents: dict[str
     if p.kind == "preamble":
         return f"the preamble of the {name}" if language == "en" else f"le préambule des {name}"
     if p.article:
-        title = with_accents(p.article_title.lower(), accents or {}).capitalize()
-        inner = f" ({heading})" if heading else f" ({title})" if p.article_title else ""
+        title = heading or with_accents(p.article_title.lower(), accents or {}).capitalize()
+        inner = f" ({title})" if title else ""
         return (f"article {p.article}{inner} of the {name}" if language == "en"
                 else f"l'article {p.article}{inner} des {name}")
     section = f" ({heading})" if heading else ""

@@ -144,7 +144,7 @@ _TOLD = re.compile(_STATED["amount"].pattern + "|" + r"\d+(?:[.,]\d+)?\s*%")
 
 @lru_cache(maxsize=4096)
 def asks(question: str) -> frozenset[str]:
-    """The kinds of answer a question expects (of its asking sentences alone: ``asks(asking_part(q))``).
+    """The kinds of answer a question's words point to (its figures told are not asked).
 
     >>> sorted(asks("Combien de temps a le client pour payer ?"))
     ['duration']
@@ -163,6 +163,17 @@ def asks(question: str) -> frozenset[str]:
     # is told, not asked.
     folded = _TOLD.sub(" ", fold(question))
     return frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
+
+
+def figures_asked(question: str) -> frozenset[str]:
+    """The figures a question expects, read from its asking sentences alone (``asking_part``):
+    a story's figures are told in passing, and its other words still say which sentence
+    answers (``asks`` of the whole question).
+
+    >>> sorted(figures_asked("Combien de factures sont en retard, on l'a vu hier. On peut suspendre ?"))
+    []
+    """
+    return asks(asking_part(question)) & frozenset(FIGURES)
 
 
 @lru_cache(maxsize=65536)

@@ -21,7 +21,7 @@ from terms.text import detect_language, fold, tokens, with_accents
 from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
-from .asks import FIGURES, asking_part, asks, asks_document
+from .asks import FIGURES, asks, asks_document, figures_asked
 from . import background
 from .background import Background
 from .followup import rewrite
@@ -266,9 +266,8 @@ class Assistant:
         named = self._named(query.standalone)
         quoted = [p.text[a:b] for p, a, b, _ in picked]
         leading = [p.text[a:b] for p, a, b, _ in picked if p.id == picked[0][0].id]
-        # A figure told in passing ("il nous doit 12 000 €, on peut suspendre ?") is not asked:
-        # the figure a question expects is read from its asking sentences.
-        return answerability.signals(wanted, asks(asking_part(query.question)), evidence.hits, quoted, max(x[3] for x in picked),
+        return answerability.signals(wanted, figures_asked(query.question), evidence.hits, quoted,
+                                     max(x[3] for x in picked),
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
                                      names_absent=bool(named),
                                      names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
@@ -296,7 +295,7 @@ class Assistant:
                 # The nearest clause, shown as context, not as the answer.
                 p, a, b, _ = picked[0]
                 doc = self.documents.get(p.doc_id)
-                figure = next((f for f in FIGURES if f in asks(asking_part(query.question))), "amount")
+                figure = next((f for f in FIGURES if f in figures_asked(query.question)), "amount")
                 lead = messages.not_given(language, figure, where(p, doc, language, evidence.snapshot.accents))
                 context = [citation(p, p.text[a:b], doc, supporting=True)]
             return Answer(messages.abstain(language, pointers, lead), context, True, decision.confidence, language,

@@ -121,10 +121,10 @@ def choose_line(p: np.ndarray, y: np.ndarray, max_false: float, groups: np.ndarr
     (0.9, 0.3)
     """
     labels = np.zeros(len(y)) if groups is None else groups
+    answerable = [p[(y == 1) & (labels == g)] for g in np.unique(labels) if ((y == 1) & (labels == g)).any()]
     best, best_recall = 0.5, -1.0
     for line in sorted(set(np.round(p, 4).tolist()) | {0.5}):
-        false = max((float(np.mean(p[(y == 1) & (labels == g)] < line)) for g in np.unique(labels)
-                     if ((y == 1) & (labels == g)).any()), default=0.0)
+        false = max((float(np.mean(scores < line)) for scores in answerable), default=0.0)
         recall = float(np.mean(p[y == 0] < line)) if (y == 0).any() else 0.0
         if false <= max_false and recall > best_recall:
             best, best_recall = line, recall
@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             for case, row, label in zip(cases, x, y):
                 out.writerow([case["id"], *[f"{v:.5f}" for v in row], int(label)])
         ids = [case["id"] for case in cases]
-    groups = np.asarray([set_of(DEV_SETS).get(i, "") for i in ids])
+    origin = set_of(DEV_SETS)
+    groups = np.asarray([origin.get(i, "") for i in ids])
     p = out_of_fold(x, y, l2=args.l2, signs=signs)
     line = choose_line(p, y, args.max_false_abstention, groups)
     w, b = fit(x, y, args.l2, signs=signs)
