@@ -96,25 +96,38 @@ class Background:
         texts = questions(self.path)
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        wanted = key(self.name, texts)
-        places = [self.shipped] + ([self.cache_dir / f"{self.path.stem}-{wanted}.npz"] if self.cache_dir else [])
-        for place in places:
-            stored = read_arrays(place, ("key", "vectors"))
-            if stored and str(stored["key"]) == wanted:
-                return stored["vectors"].astype(np.float32)
-        log.info("encoding %d background questions with %s", len(texts), self.name)
-        vectors = np.asarray(self.encode(texts), dtype=np.float32)
-        if self.cache_dir is not None:
-            try:
-                write_arrays(places[-1], key=np.array(wanted), vectors=vectors)
-            except OSError as exc:  # a read-only data folder: computed again next time
-                log.warning("background vectors not kept (%s)", exc)
-        return vectors
+        cache = self.cache_dir / f"{self.path.stem}-{key(self.name, texts)}.npz" if self.cache_dir else None
+        return kept_vectors(self.name, self.encode, texts, self.shipped, cache)
+
+
+def kept_vectors(name: str, encode: Callable[[list[str]], np.ndarray], texts: list[str], shipped: Path,
+                 cache: Path | None) -> np.ndarray:
+    """The vectors of ``texts`` by the encoder ``name``: from the shipped file or the cache
+    when either was computed from exactly these texts by this encoder; else computed
+    (and kept in ``cache``)."""
+    wanted = key(name, texts)
+    for place in [shipped] + ([cache] if cache else []):
+        stored = read_arrays(place, ("key", "vectors"))
+        if stored and str(stored["key"]) == wanted:
+            return stored["vectors"].astype(np.float32)
+    log.info("encoding %d questions (%s) with %s", len(texts), shipped.stem, name)
+    vectors = np.asarray(encode(texts), dtype=np.float32)
+    if cache is not None:
+        try:
+            write_arrays(cache, key=np.array(wanted), vectors=vectors)
+        except OSError as exc:  # a read-only data folder: computed again next time
+            log.warning("vectors of %s not kept (%s)", shipped.stem, exc)
+    return vectors
 
 
 def ship(name: str, encode: Callable[[list[str]], np.ndarray], path: Path = TEXTS, out: Path = SHIPPED) -> Path:
     """Write the package's vectors (after editing ``background.txt``)."""
-    texts = questions(path)
+    return ship_vectors(name, encode, questions(path), out)
+
+
+def ship_vectors(name: str, encode: Callable[[list[str]], np.ndarray], texts: list[str], out: Path) -> Path:
+    """Write the vectors of ``texts`` where ``kept_vectors`` finds them (float16: half the
+    size, and well within what a cosine needs)."""
     vectors = np.asarray(encode(texts), dtype=np.float32)
     np.savez_compressed(out, key=np.array(key(name, texts)), vectors=vectors.astype(np.float16))
     return out

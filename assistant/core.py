@@ -107,7 +107,7 @@ class Assistant:
         self.settings = settings
         self.index = index
         use = load_use() if settings.second_channel == "use" else None
-        self.search = HybridSearch(index, use, settings.data_dir)
+        self.search = HybridSearch(index, use, settings.data_dir, settings.corpus_dir / "questions")
         # Questions compare with the background in USE's space (see background).
         self.background = self.foreground = None
         if use is not None:
@@ -234,7 +234,7 @@ class Assistant:
         the kind of fact it asks for (a duration, an amount, a permission…)."""
         return select_sentences(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.searched,
                                 self.settings.max_quote_sentences, asked=asks(query.question),
-                                language=query.language)
+                                language=query.language, use_vector=evidence.use_vector)
 
     def decide(self, query: Query, evidence: Evidence, picked: list[Picked]) -> Decision:
         """Answer or abstain (see ``decide``), and the absent documents the question points to.
@@ -247,7 +247,7 @@ class Assistant:
         s = self.signals(query, evidence, picked)
         p = answerability.probability(s)
         # 0.5 is the line, wherever the fitted threshold sits.
-        line = answerability.threshold()
+        line = answerability.threshold(s)
         confidence = 0.5 + (p - line) / (2 * (1 - line)) if p >= line else 0.5 * p / line
         if p >= line:
             return Decision(True, round(confidence, 3), pointers)
@@ -273,18 +273,26 @@ class Assistant:
                                      names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
+                                     bank_dense=(evidence.snapshot.bank.nearest_questions("dense", evidence.query_vector)
+                                                 if evidence.snapshot.bank is not None else None),
                                      **self.off_topic(evidence))
 
     def off_topic(self, evidence: Evidence) -> dict[str, float]:
         """How much nearer the question is to the background (questions of office life the
         terms never answer) than to the best passage (``background``), and than to the
-        foreground of questions the terms do answer (``foreground``), in USE's space.
-        Without USE, the dev sets' means: the signals then say nothing either way."""
+        foreground of questions the terms do answer (``foreground``), and than to the
+        documents' question bank (``bank``), in USE's space. Without USE, the dev sets'
+        means: the signals then say nothing either way; without USE or a bank, the bank
+        signal is None (the model fitted without it decides)."""
         u = evidence.use_vector
         if self.background is None or self.foreground is None or u is None or evidence.use_best is None:
-            return {name: answerability.neutral(name) for name in ("background", "foreground")}
+            return {"background": answerability.neutral("background"),
+                    "foreground": answerability.neutral("foreground"), "bank": None}
         near = self.background.nearest(u)
-        return {"background": near - evidence.use_best, "foreground": near - self.foreground.nearest(u)}
+        bank = evidence.snapshot.bank
+        return {"background": near - evidence.use_best, "foreground": near - self.foreground.nearest(u),
+                "bank": near - bank.nearest_questions("use", u) if bank is not None and "use" in bank.spaces
+                else None}
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""

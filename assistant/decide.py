@@ -29,6 +29,9 @@ Each signal is cheap and says something the others don't:
 - ``background``: how much nearer the question is to a typical question of office life
   that contract terms never answer (a VPN, a restaurant, a colleague's phone number:
   ``background``) than to the best passage;
+- ``bank``: the same, against the questions of the document's own question bank
+  (``bank``), each tied to the sentence that answers it: a question as near to office
+  life as to any question the terms are known to answer is probably not about them;
 - ``foreground``: how much nearer it is to that background than to typical questions the
   terms do answer (``foreground.txt``), in the same forms ("how long…", "c'est combien…"):
   a question's form matches background questions as well as its topic does, and this
@@ -55,11 +58,12 @@ from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
-            "figure_missing", "names_absent", "instruction", "cross", "background", "foreground", "names_asked")
+            "figure_missing", "names_absent", "instruction", "cross", "background", "foreground", "names_asked",
+            "bank", "bank_dense")
 # The side of zero each weight is fitted on: +1 argues for answering, -1 against, 0 either.
 SIGNS = {"evidence": 1, "best_dense": 1, "best_sentence": 1, "coverage": 1, "quote_coverage": 1, "known": 1,
          "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0,
-         "background": -1, "foreground": -1, "names_asked": -1}
+         "background": -1, "foreground": -1, "names_asked": -1, "bank": -1, "bank_dense": 1}
 
 
 @dataclass(frozen=True)
@@ -79,16 +83,22 @@ class Signals:
     background: float = 0.0  # nearest background questions' similarity minus the best passage's
     foreground: float = 0.0  # nearest background questions' similarity minus the nearest foreground ones'
     names_asked: float = 0.0  # the question asks what an absent document it names says
+    # Nearest background questions' similarity minus the nearest bank questions'; None when
+    # the documents have no question bank (the model fitted without this signal decides).
+    bank: float | None = None
+    bank_dense: float | None = None  # the mean e5 similarity of the nearest bank questions
 
     def vector(self) -> list[float]:
-        return [float(getattr(self, name)) for name in FEATURES]
+        """The signals in ``FEATURES`` order (a missing bank signal at its dev mean)."""
+        return [float(neutral(name) if getattr(self, name) is None else getattr(self, name)) for name in FEATURES]
 
 
 def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], quoted: list[str],
             best_sentence: float, level: float, cross: bool, channel_tops: list[str | None],
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
             leading: list[str] | None = None, background: float = 0.0, foreground: float = 0.0,
-            language: str = "fr", names_asked: bool = False) -> Signals:
+            language: str = "fr", names_asked: bool = False, bank: float | None = None,
+            bank_dense: float | None = None) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -102,7 +112,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figures = asked & set(FIGURES)
     if not hits:
         return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(bool(figures)), float(names_absent),
-                       float(instruction), float(cross), background, foreground, float(names_asked))
+                       float(instruction), float(cross), background, foreground, float(names_asked), bank, bank_dense)
     best_dense = max(h.dense for h in hits[:3])
     top = hits[:3]
     have = set()
@@ -124,23 +134,34 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
-                   float(names_absent), float(instruction), float(cross), background, foreground, float(names_asked))
+                   float(names_absent), float(instruction), float(cross), background, foreground, float(names_asked),
+                   bank, bank_dense)
 
 
 @lru_cache(maxsize=1)
 def model() -> dict:
-    """The fitted weights (``{"weights": {feature: w}, "bias": b, "threshold": t, ...}``)."""
+    """The fitted weights (``{"weights": {feature: w}, "bias": b, "threshold": t, ...}``),
+    with, under ``"without_bank"``, the model fitted without the bank signal (for documents
+    that have no question bank: the other signals then weigh what they weigh alone)."""
     return json.loads(MODEL.read_text(encoding="utf-8"))
+
+
+def variant(s: Signals | None = None) -> dict:
+    """The model that decides for these signals: without the bank signal when it is missing."""
+    m = model()
+    return m["without_bank"] if s is not None and s.bank is None and "without_bank" in m else m
 
 
 def probability(s: Signals) -> float:
     """The fitted model's probability that the terms answer the question.
 
-    >>> probability(Signals(0.05, 0.9, 0.9, 1.0, 1.0, 1.0, 0.3, 1.0, 0.0, 0.0, 0.0, 0.0)) > threshold()
+    >>> s = Signals(0.05, 0.9, 0.9, 1.0, 1.0, 1.0, 0.3, 1.0, 0.0, 0.0, 0.0, 0.0)
+    >>> probability(s) > threshold(s)
     True
     """
-    m = model()
-    z = m["bias"] + sum(m["weights"].get(name, 0.0) * value for name, value in zip(FEATURES, s.vector()))
+    m = variant(s)
+    values = dict(zip(FEATURES, s.vector()))
+    z = m["bias"] + sum(w * values[name] for name, w in m["weights"].items())
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -150,8 +171,9 @@ def neutral(name: str) -> float:
     return float(model().get("means", {}).get(name, 0.0))
 
 
-def threshold() -> float:
-    return float(model()["threshold"])
+def threshold(s: Signals | None = None) -> float:
+    """The line: abstain below it (the line of the model that decides for ``s``)."""
+    return float(variant(s)["threshold"])
 
 
 __all__ = ["FEATURES", "SIGNS", "Signals", "neutral", "probability", "signals", "threshold"]

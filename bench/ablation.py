@@ -4,6 +4,7 @@ Runs the eval sets' dev and test splits with the whole pipeline, then with one s
 turned off at a time (leave-one-out), in one process with the model loaded once:
 
 - ``use``: the second dense channel (USE) in the fused retrieval;
+- ``bank``: the question bank (its two retrieval channels, and its weight in choosing sentences);
 - ``vocabulary``: the general vocabularies (slang, English renderings and situations);
 - ``situations``: the situations vocabulary alone (story words -> the clause's words);
 - ``asks``: sentences preferred for carrying the kind of fact the question asks for;
@@ -50,6 +51,9 @@ def turned_off(signal: str):
 
     if signal == "use":
         put(retrieve, "WEIGHTS", {k: {**w, "use": 0.0} for k, w in retrieve.WEIGHTS.items()})
+    elif signal == "bank":
+        put(retrieve, "WEIGHTS", {k: {**w, "bank_dense": 0.0, "bank_use": 0.0} for k, w in retrieve.WEIGHTS.items()})
+        put(answer, "BANK_WEIGHT", 0.0)
     elif signal == "vocabulary":
         for module in (retrieve, answer, core):
             put(module, "expand", lambda *args, **kwargs: "")
@@ -82,7 +86,7 @@ def turned_off(signal: str):
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--signals", default="none,use,vocabulary,situations,asks,join,parties,definitions,answerability")
+    parser.add_argument("--signals", default="none,use,bank,vocabulary,situations,asks,join,parties,definitions,answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)

@@ -168,12 +168,24 @@ def main(argv: list[str] | None = None) -> int:
         "cv_false_abstention_per_set": {g: round(float(np.mean(p[(y == 1) & (groups == g)] < line)), 4)
                                         for g in sorted(set(groups.tolist()))},
     }
+    # The same fit without the bank signal, for documents that have no question bank: its
+    # other weights are those the signals earn alone (with the bank signal in, it carries
+    # what the foreground and background signals would).
+    kept = [i for i, name in enumerate(FEATURES) if not name.startswith("bank")]
+    p2 = out_of_fold(x[:, kept], y, l2=args.l2, signs=signs[kept])
+    line2 = choose_line(p2, y, args.max_false_abstention, groups)
+    w2, b2 = fit(x[:, kept], y, args.l2, signs=signs[kept])
+    without = {"cv_false_abstention": round(float(np.mean(p2[y == 1] < line2)), 4),
+               "cv_abstention_recall": round(float(np.mean(p2[y == 0] < line2)), 4)}
     OUT.write_text(json.dumps({
         "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w)}, "bias": round(b, 6),
         "means": {name: round(float(v), 6) for name, v in zip(FEATURES, x.mean(axis=0))},
         "threshold": round(line, 4), "fitted_on": [str(p.relative_to(ROOT)) for p in DEV_SETS],
-        "report": report}, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(report))
+        "report": report,
+        "without_bank": {"weights": {FEATURES[i]: round(float(v), 6) for i, v in zip(kept, w2)},
+                         "bias": round(b2, 6), "threshold": round(line2, 4), "report": without}},
+        indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report), json.dumps({"without_bank": without}))
     print(f"wrote {OUT.relative_to(ROOT)}")
     return 0
 

