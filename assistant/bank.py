@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ import numpy as np
 from terms.records import Passage, Sentence
 from terms.text import fold
 
-from .background import kept_vectors, key, ship_vectors
+from .background import kept_vectors, key, questions, ship_vectors
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,9 @@ class Bank:
     sentence: np.ndarray  # each question's sentence (index in the snapshot's sentences)
     owner: np.ndarray  # each question's passage (index in the snapshot's passages)
     covers: np.ndarray  # per passage of the snapshot: whether it has bank questions
+    # Questions the documents do not answer though they sound as if they did (a price, an
+    # SLA figure, what a linked document says), per space: ``<document id>.unanswered.txt``.
+    unanswered: dict[str, np.ndarray] = field(default_factory=dict)
 
     def nearest(self, space: str, vector: np.ndarray, passages: int) -> np.ndarray:
         """Each passage's nearest bank question's similarity to a question's vector; a
@@ -51,9 +54,12 @@ class Bank:
 
     def nearest_questions(self, space: str, vector: np.ndarray, k: int = 3) -> float:
         """The mean similarity of the ``k`` bank questions nearest to a question's vector."""
-        sims = self.spaces[space] @ vector
-        k = min(k, len(sims))
-        return float(np.partition(sims, len(sims) - k)[len(sims) - k:].mean())
+        return _nearest(self.spaces[space] @ vector, k)
+
+    def nearest_unanswered(self, space: str, vector: np.ndarray, k: int = 3) -> float | None:
+        """The same for the questions the documents do not answer (None without any)."""
+        vectors = self.unanswered.get(space)
+        return _nearest(vectors @ vector, k) if vectors is not None and len(vectors) else None
 
     def by_sentence(self, vectors: dict[str, np.ndarray], sentences: int) -> np.ndarray:
         """Each sentence's nearest bank question, by the mean similarity over the spaces
@@ -61,6 +67,11 @@ class Bank:
         the mean of the others."""
         sims = np.mean([self.spaces[space] @ v for space, v in vectors.items()], axis=0)
         return _best(sims, self.sentence, sentences)
+
+
+def _nearest(sims: np.ndarray, k: int) -> float:
+    k = min(k, len(sims))
+    return float(np.partition(sims, len(sims) - k)[len(sims) - k:].mean())
 
 
 def _best(sims: np.ndarray, owner: np.ndarray, size: int) -> np.ndarray:
@@ -99,6 +110,18 @@ def read(path: Path) -> list[tuple[str, str]]:
     return out
 
 
+def read_unanswered(path: Path) -> list[str]:
+    """The questions of an ``.unanswered.txt`` file (one a line, ``#`` comments); none
+    when it is missing or unreadable (with a warning)."""
+    if not path.is_file():
+        return []
+    try:
+        return questions(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("%s unreadable (%s): left out", path.name, exc)
+        return []
+
+
 def _plain(text: str) -> str:
     return " ".join(fold(text).split())
 
@@ -127,8 +150,15 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
         return None
     doc_of = {p.id: p.doc_id for p in passages}
     vectors: dict[str, list[np.ndarray]] = {space: [] for space in encoders}
+    unanswered: dict[str, list[np.ndarray]] = {space: [] for space in encoders}
     index: list[int] = []
     for doc_id in sorted(set(doc_of.values())):
+        others = read_unanswered(folder / f"{doc_id}.unanswered.txt")
+        for space, (name, encode) in encoders.items():
+            if others:
+                cache = cache_dir / f"bank-{doc_id}-unanswered-{key(name, others)}.npz" if cache_dir else None
+                unanswered[space] += list(kept_vectors(name, encode, others, folder / f"{doc_id}.unanswered.{space}.npz",
+                                                       cache))
         path = folder / f"{doc_id}.tsv"
         lines = read(path) if path.is_file() else []
         if not lines:
@@ -147,12 +177,18 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
     owner = sentence_owner[where]
     covers = np.zeros(len(passages), dtype=bool)
     covers[owner] = True
-    return Bank({space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}, where, owner, covers)
+    return Bank({space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}, where, owner, covers,
+                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v})
 
 
-def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> Path:
-    """Write a bank's vectors in one space beside it (after editing ``<doc_id>.tsv``)."""
-    return ship_vectors(name, encode, [q for _, q in read(folder / f"{doc_id}.tsv")], folder / f"{doc_id}.{space}.npz")
+def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> list[Path]:
+    """Write a bank's vectors in one space beside it (after editing ``<doc_id>.tsv`` or
+    ``<doc_id>.unanswered.txt``)."""
+    out = [ship_vectors(name, encode, [q for _, q in read(folder / f"{doc_id}.tsv")], folder / f"{doc_id}.{space}.npz")]
+    others = read_unanswered(folder / f"{doc_id}.unanswered.txt")
+    if others:
+        out.append(ship_vectors(name, encode, others, folder / f"{doc_id}.unanswered.{space}.npz"))
+    return out
 
 
 if __name__ == "__main__":

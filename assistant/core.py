@@ -273,9 +273,20 @@ class Assistant:
                                      names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
-                                     bank_dense=(evidence.snapshot.bank.nearest_questions("dense", evidence.query_vector)
-                                                 if evidence.snapshot.bank is not None else None),
+                                     **self.bank_signals(evidence),
                                      **self.off_topic(evidence))
+
+    def bank_signals(self, evidence: Evidence) -> dict[str, float | None]:
+        """How near the question is to the bank questions in e5's space (``bank_dense``),
+        and how much nearer to the questions the documents do not answer than to the
+        bank's, in USE's (``bank_unanswered``); None where there is nothing to compare."""
+        bank = evidence.snapshot.bank
+        if bank is None:
+            return {"bank_dense": None, "bank_unanswered": None}
+        u = evidence.use_vector
+        other = bank.nearest_unanswered("use", u) if u is not None and "use" in bank.spaces else None
+        return {"bank_dense": bank.nearest_questions("dense", evidence.query_vector),
+                "bank_unanswered": None if other is None else other - bank.nearest_questions("use", u)}
 
     def off_topic(self, evidence: Evidence) -> dict[str, float]:
         """How much nearer the question is to the background (questions of office life the

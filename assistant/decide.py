@@ -32,6 +32,10 @@ Each signal is cheap and says something the others don't:
 - ``bank``: the same, against the questions of the document's own question bank
   (``bank``), each tied to the sentence that answers it: a question as near to office
   life as to any question the terms are known to answer is probably not about them;
+  ``bank_dense``: how near (in e5's space) the nearest bank questions are;
+  ``bank_unanswered``: how much nearer the question is to the questions the document is
+  known NOT to answer though they sound as if it did (a price, an SLA figure, what a
+  linked document says) than to its bank questions;
 - ``foreground``: how much nearer it is to that background than to typical questions the
   terms do answer (``foreground.txt``), in the same forms ("how long…", "c'est combien…"):
   a question's form matches background questions as well as its topic does, and this
@@ -59,11 +63,11 @@ from .retrieve import Hit
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
             "figure_missing", "names_absent", "instruction", "cross", "background", "foreground", "names_asked",
-            "bank", "bank_dense")
+            "bank", "bank_dense", "bank_unanswered")
 # The side of zero each weight is fitted on: +1 argues for answering, -1 against, 0 either.
 SIGNS = {"evidence": 1, "best_dense": 1, "best_sentence": 1, "coverage": 1, "quote_coverage": 1, "known": 1,
          "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0,
-         "background": -1, "foreground": -1, "names_asked": -1, "bank": -1, "bank_dense": 1}
+         "background": -1, "foreground": -1, "names_asked": -1, "bank": -1, "bank_dense": 1, "bank_unanswered": -1}
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class Signals:
     # the documents have no question bank (the model fitted without this signal decides).
     bank: float | None = None
     bank_dense: float | None = None  # the mean e5 similarity of the nearest bank questions
+    # How much nearer the question is to the questions the documents are known not to answer
+    # than to the bank's (USE); None without them (their dev mean then stands in).
+    bank_unanswered: float | None = None
 
     def vector(self) -> list[float]:
         """The signals in ``FEATURES`` order (a missing bank signal at its dev mean)."""
@@ -98,7 +105,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
             leading: list[str] | None = None, background: float = 0.0, foreground: float = 0.0,
             language: str = "fr", names_asked: bool = False, bank: float | None = None,
-            bank_dense: float | None = None) -> Signals:
+            bank_dense: float | None = None, bank_unanswered: float | None = None) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -112,7 +119,8 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     figures = asked & set(FIGURES)
     if not hits:
         return Signals(-1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(bool(figures)), float(names_absent),
-                       float(instruction), float(cross), background, foreground, float(names_asked), bank, bank_dense)
+                       float(instruction), float(cross), background, foreground, float(names_asked), bank, bank_dense,
+                       bank_unanswered)
     best_dense = max(h.dense for h in hits[:3])
     top = hits[:3]
     have = set()
@@ -135,7 +143,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
                    float(names_absent), float(instruction), float(cross), background, foreground, float(names_asked),
-                   bank, bank_dense)
+                   bank, bank_dense, bank_unanswered)
 
 
 @lru_cache(maxsize=1)

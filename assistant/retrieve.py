@@ -1,5 +1,7 @@
 """Hybrid retrieval: four channels score every passage of the active generation (e5
-passage vectors, the passage's best e5 sentence, BM25, USE), fused by standardised score.
+passage vectors, the passage's best e5 sentence, BM25, USE), and two more when its
+documents have a question bank (how near the question is to each passage's bank
+questions, in e5's and in USE's space: ``bank``), fused by standardised score.
 
 A question not in the documents' language (English on the French terms) is searched
 lexically through the vocabulary's renderings of its words, with its own weights.

