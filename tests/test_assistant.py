@@ -55,10 +55,10 @@ def test_abstains_in_the_question_language(assistant, question, language, phrase
     assert phrase in answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="a homonym: 'recette' is also the acceptance testing of a deliverable, and "
-                   "the question bank holds many questions on it; the signals that compare the question with the "
-                   "bank read a recipe as one of them")
 def test_a_recipe_is_not_an_acceptance_test(assistant):
+    """A homonym: "recette" is also the acceptance testing of a deliverable, on which the
+    question bank holds many questions; the questions the terms do not answer (office life
+    among them) tell a recipe apart."""
     assert assistant.ask("Quelle est la recette de la quiche lorraine ?").abstained
 
 
