@@ -273,37 +273,32 @@ class Assistant:
                                      names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
-                                     **self.bank_signals(evidence),
                                      **self.off_topic(evidence))
 
-    def bank_signals(self, evidence: Evidence) -> dict[str, float | None]:
-        """How near the question is to the bank questions in e5's space (``bank_dense``),
-        and how much nearer to the questions the documents do not answer than to the
-        bank's, in USE's (``bank_unanswered``); None where there is nothing to compare."""
-        bank = evidence.snapshot.bank
-        if bank is None:
-            return {"bank_dense": None, "bank_unanswered": None}
-        u = evidence.use_vector
-        other = bank.nearest_unanswered("use", u) if u is not None and "use" in bank.spaces else None
-        return {"bank_dense": bank.nearest_questions("dense", evidence.query_vector),
-                "bank_unanswered": None if other is None else other - bank.nearest_questions("use", u)}
-
-    def off_topic(self, evidence: Evidence) -> dict[str, float]:
+    def off_topic(self, evidence: Evidence) -> dict[str, float | None]:
         """How much nearer the question is to the background (questions of office life the
         terms never answer) than to the best passage (``background``), and than to the
-        foreground of questions the terms do answer (``foreground``), and than to the
-        documents' question bank (``bank``), in USE's space. Without USE, the dev sets'
-        means: the signals then say nothing either way; without USE or a bank, the bank
-        signal is None (the model fitted without it decides)."""
+        foreground of questions the terms do answer (``foreground``), in USE's space; and,
+        when the documents have a question bank (``bank``), how much nearer the background
+        is than the bank's questions (``bank``), how near those are in e5's space
+        (``bank_dense``), and how much nearer the questions the documents do not answer are
+        than the bank's (``bank_unanswered``). Without USE, the background signals are the
+        dev sets' means (they say nothing either way) and the bank signals None, as without
+        a bank (the model fitted without them decides)."""
         u = evidence.use_vector
         if self.background is None or self.foreground is None or u is None or evidence.use_best is None:
             return {"background": answerability.neutral("background"),
                     "foreground": answerability.neutral("foreground"), "bank": None}
         near = self.background.nearest(u)
+        out: dict[str, float | None] = {"background": near - evidence.use_best,
+                                        "foreground": near - self.foreground.nearest(u), "bank": None}
         bank = evidence.snapshot.bank
-        return {"background": near - evidence.use_best, "foreground": near - self.foreground.nearest(u),
-                "bank": near - bank.nearest_questions("use", u) if bank is not None and "use" in bank.spaces
-                else None}
+        if bank is not None and "use" in bank.spaces:
+            asked = bank.nearest_questions("use", u)
+            other = bank.nearest_unanswered("use", u)
+            out.update(bank=near - asked, bank_dense=bank.nearest_questions("dense", evidence.query_vector),
+                       bank_unanswered=None if other is None else other - asked)
+        return out
 
     def compose(self, query: Query, evidence: Evidence, picked: list[Picked], decision: Decision) -> Answer:
         """The answer text and its citations (or the abstention and its pointers)."""
