@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest import Embedder, Index, is_present, load_embedder, make_client, read_manifest
+from ingest import Embedder, Index, is_present, make_client, read_manifest, settings_embedder
 from ingest.use_channel import load_use
 from terms.instructions import reads_as_instruction
 from terms.records import DocumentInfo, Passage
@@ -37,6 +37,12 @@ OWN_VECTOR_TOKENS = 40
 # Question embeddings run here, at most one per core at a time (more would only wait
 # for each other: each call is pinned to one thread).
 EMBEDDING = ThreadPoolExecutor(max_workers=max(1, len(os.sched_getaffinity(0))), thread_name_prefix="query-embedding")
+
+
+def query_threads(embedder: Embedder) -> int:
+    """The threads the embedder's next question would take (1 for embedders that do not say)."""
+    count = getattr(embedder, "query_thread_count", None)
+    return count() if count is not None else 1
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None, client=None) -> "Assistant":
-        embedder = embedder or load_embedder(settings.embedding_model)
+        embedder = embedder or settings_embedder(settings)
         index = Index(client or make_client(settings), embedder, settings.collection_prefix)
         llm = None
         if settings.llm_base_url:
@@ -214,10 +220,16 @@ class Assistant:
         """Hybrid retrieval of the standalone question; the vector that ranks sentences."""
         # The e5 embedding runs in another thread while this one computes the lexical and
         # USE channels (the engine releases the GIL): on two cores a question then costs
-        # about its embedding alone.
-        pending = EMBEDDING.submit(self.query_vector, query.searched, query.language, self.search.snapshot().language)
-        found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=pending.result)
-        query_vector = pending.result()
+        # about its embedding alone. An embedding that takes every core (an idle machine:
+        # ``ingest.cores``) runs first and alone: a third busy thread would stall it.
+        corpus = self.search.snapshot().language
+        if query_threads(self.embedder) > 1:
+            query_vector = self.query_vector(query.searched, query.language, corpus)
+            found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=query_vector)
+        else:
+            pending = EMBEDDING.submit(self.query_vector, query.searched, query.language, corpus)
+            found = self.search.retrieve(query.searched, max(k, 5), query.language, query_vector=pending.result)
+            query_vector = pending.result()
         hits = found.hits
         sentence_vector = query_vector
         if query.is_follow_up and self.embedder.count_tokens(query.question) <= OWN_VECTOR_TOKENS:

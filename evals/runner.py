@@ -10,7 +10,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from assistant.core import Assistant
-from ingest import is_present, load, load_embedder, read_manifest
+from ingest import is_present, load, read_manifest, settings_embedder
 from ingest import run as ingest_run
 from terms.errors import DocumentError
 from terms.settings import Settings
@@ -36,7 +36,7 @@ def read_set(path: Path) -> list[dict]:
 @contextmanager
 def assistant_for(settings: Settings, corpus: Path | None) -> Iterator[tuple[Assistant, Settings]]:
     """The project's assistant, or one over a throwaway index of another corpus folder."""
-    embedder = load_embedder(settings.embedding_model)
+    embedder = settings_embedder(settings)
     if corpus is None:
         report = ingest_run(settings, embedder=embedder)
         if not report.ok:

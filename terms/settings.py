@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # multi-threaded call), and parallel calls when ingesting (0: one per core).
     embedding_threads: int = Field(1, ge=1)
     embedding_workers: int = Field(0, ge=0)
+    # Threads for a question's embedding: 0 takes every core when the machine's other
+    # processes left them free over the last half second (ingest/cores.py), else 1.
+    embedding_query_threads: int = Field(0, ge=0)
 
     # Segmentation.
     max_passage_chars: int = 900

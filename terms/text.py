@@ -39,8 +39,11 @@ _FR_MARKERS = {"le", "la", "les", "des", "du", "de", "est", "que", "qui", "quel"
                "bonjour", "salut", "merci", "coucou", "bonsoir"}
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Casefold and strip accents; typographic apostrophes become plain ones.
+
+    Cached: every question folds the same document names, topics and words again.
 
     >>> fold("Délai d’exécution")
     "delai d'execution"

