@@ -8,8 +8,9 @@ so the corpus may come with a bank of the questions its sentences answer, writte
 the askers' own words: ``corpus/questions/<document id>.tsv``, one ``anchor<TAB>question``
 a line, the anchor a verbatim piece of the sentence that answers (``#`` comments).
 
-Retrieval then has one more channel (``retrieve``): how near the question is to the
-bank questions of each passage. A bank is data about one document's text, like its
+Retrieval then has three more channels (``retrieve``): how near the question is to the
+bank questions of each passage, in e5's and USE's spaces, and how many of their words
+it shares (BM25 over each passage's bank questions). A bank is data about one document's text, like its
 manifest entry: a document without one (any other corpus) is searched as before, and a
 question whose anchor is no longer in the document (a new version changed the sentence)
 is left out, with a warning, until its anchor is updated.
@@ -28,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from terms.records import Passage, Sentence
-from terms.text import fold
+from terms.text import fold, tokens
 
 from .background import kept_vectors, key, questions, ship_vectors
+from .lexical import BM25
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ class Bank:
     # Questions the documents do not answer though they sound as if they did (a price, an
     # SLA figure, what a linked document says), per space: ``<document id>.unanswered.txt``.
     unanswered: dict[str, np.ndarray] = field(default_factory=dict)
+    # BM25 over each passage's bank questions taken as one text (passage order): the askers'
+    # own words ("propale", "virer", "STOP", "fax") that neither the clause nor the
+    # vocabulary use.
+    lexical: BM25 | None = None
 
     def nearest(self, space: str, vector: np.ndarray, passages: int) -> np.ndarray:
         """Each passage's nearest bank question's similarity to a question's vector; a
@@ -60,6 +66,10 @@ class Bank:
         """The same for the questions the documents do not answer (None without any)."""
         vectors = self.unanswered.get(space)
         return _nearest(vectors @ vector, k) if vectors is not None and len(vectors) else None
+
+    def lexical_scores(self, terms: list[str]) -> np.ndarray:
+        """Each passage's BM25 score for a question's terms over its bank questions."""
+        return np.asarray(self.lexical.scores(terms), dtype=np.float32)
 
     def by_sentence(self, vectors: dict[str, np.ndarray], sentences: int) -> np.ndarray:
         """Each sentence's nearest bank question, by the mean similarity over the spaces
@@ -143,15 +153,18 @@ def resolve(anchors: list[str], sentences: list[Sentence], doc_of: dict[str, str
 
 
 def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence], sentence_owner: np.ndarray,
-         encoders: dict[str, tuple[str, Callable[[list[str]], np.ndarray]]], cache_dir: Path | None) -> Bank | None:
+         encoders: dict[str, tuple[str, Callable[[list[str]], np.ndarray]]], cache_dir: Path | None,
+         language: str = "fr") -> Bank | None:
     """The bank of the documents of a generation (None when none of them has one), in the
-    space of each encoder (space -> (encoder name, encode))."""
+    space of each encoder (space -> (encoder name, encode)); its words are analysed in the
+    documents' ``language``, as the questions' are."""
     if folder is None or not folder.is_dir() or not encoders:
         return None
     doc_of = {p.id: p.doc_id for p in passages}
     vectors: dict[str, list[np.ndarray]] = {space: [] for space in encoders}
     unanswered: dict[str, list[np.ndarray]] = {space: [] for space in encoders}
     index: list[int] = []
+    kept_texts: list[str] = []
     for doc_id in sorted(set(doc_of.values())):
         others = read_unanswered(folder / f"{doc_id}.unanswered.txt")
         for space, (name, encode) in encoders.items():
@@ -167,6 +180,7 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
         where = resolve([a for a, _ in lines], sentences, doc_of, doc_id)
         rows = [row for row, i in enumerate(where) if i is not None]
         index += [where[row] for row in rows]
+        kept_texts += [texts[row] for row in rows]
         for space, (name, encode) in encoders.items():
             cache = cache_dir / f"bank-{doc_id}-{key(name, texts)}.npz" if cache_dir else None
             found = kept_vectors(name, encode, texts, folder / f"{doc_id}.{space}.npz", cache)
@@ -177,8 +191,11 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
     owner = sentence_owner[where]
     covers = np.zeros(len(passages), dtype=bool)
     covers[owner] = True
+    words: list[list[str]] = [[] for _ in passages]
+    for row, text in zip(owner.tolist(), kept_texts):
+        words[row] += tokens(text, language)
     return Bank({space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}, where, owner, covers,
-                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v})
+                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v}, BM25(words))
 
 
 def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> list[Path]:

@@ -53,7 +53,8 @@ def turned_off(signal: str):
     if signal == "use":
         put(retrieve, "WEIGHTS", {k: {**w, "use": 0.0} for k, w in retrieve.WEIGHTS.items()})
     elif signal == "bank":
-        put(retrieve, "WEIGHTS", {k: {**w, "bank_dense": 0.0, "bank_use": 0.0} for k, w in retrieve.WEIGHTS.items()})
+        put(retrieve, "WEIGHTS", {k: {**w, "bank_dense": 0.0, "bank_use": 0.0,
+                                                     "bank_lexical": 0.0} for k, w in retrieve.WEIGHTS.items()})
         put(answer, "BANK_WEIGHT", 0.0)
     elif signal == "vocabulary":
         for module in (retrieve, answer, core):
