@@ -52,6 +52,7 @@ class Bank:
     # own words ("propale", "virer", "STOP", "fax") that neither the clause nor the
     # vocabulary use.
     lexical: BM25 | None = None
+    by_sentence_lexical: BM25 | None = None  # the same over each sentence's bank questions (sentence order)
 
     def nearest(self, space: str, vector: np.ndarray, passages: int) -> np.ndarray:
         """Each passage's nearest bank question's similarity to a question's vector; a
@@ -70,6 +71,15 @@ class Bank:
     def lexical_scores(self, terms: list[str]) -> np.ndarray:
         """Each passage's BM25 score for a question's terms over its bank questions."""
         return np.asarray(self.lexical.scores(terms), dtype=np.float32)
+
+    def sentence_lexical_scores(self, terms: list[str], sentences: int) -> np.ndarray:
+        """Each sentence's BM25 score for a question's terms over its bank questions, as a
+        share of the best sentence's (all zeros when none shares a word)."""
+        if self.by_sentence_lexical is None:
+            return np.zeros(sentences, dtype=np.float32)
+        scores = np.asarray(self.by_sentence_lexical.scores(terms), dtype=np.float32)
+        top = float(scores.max()) if len(scores) else 0.0
+        return scores / top if top > 0 else scores
 
     def by_sentence(self, vectors: dict[str, np.ndarray], sentences: int) -> np.ndarray:
         """Each sentence's nearest bank question, by the mean similarity over the spaces
@@ -192,10 +202,14 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
     covers = np.zeros(len(passages), dtype=bool)
     covers[owner] = True
     words: list[list[str]] = [[] for _ in passages]
-    for row, text in zip(owner.tolist(), kept_texts):
-        words[row] += tokens(text, language)
+    sentence_words: list[list[str]] = [[] for _ in sentences]
+    for row, i, text in zip(owner.tolist(), where.tolist(), kept_texts):
+        analysed = tokens(text, language)
+        words[row] += analysed
+        sentence_words[i] += analysed
     return Bank({space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}, where, owner, covers,
-                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v}, BM25(words))
+                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v}, BM25(words),
+                BM25(sentence_words))
 
 
 def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> list[Path]:

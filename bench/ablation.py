@@ -4,7 +4,7 @@ Runs the eval sets' dev and test splits with the whole pipeline, then with one s
 turned off at a time (leave-one-out), in one process with the model loaded once:
 
 - ``use``: the second dense channel (USE) in the fused retrieval;
-- ``bank``: the question bank in retrieval (its two channels) and in choosing sentences (its
+- ``bank``: the question bank in retrieval (its three channels) and in choosing sentences (its
   answerability signals stay: they are part of the fitted model);
 - ``vocabulary``: the general vocabularies (slang, English renderings and situations);
 - ``situations``: the situations vocabulary alone (story words -> the clause's words);
@@ -56,6 +56,7 @@ def turned_off(signal: str):
         put(retrieve, "WEIGHTS", {k: {**w, "bank_dense": 0.0, "bank_use": 0.0,
                                                      "bank_lexical": 0.0} for k, w in retrieve.WEIGHTS.items()})
         put(answer, "BANK_WEIGHT", 0.0)
+        put(answer, "BANK_LEXICAL_WEIGHT", 0.0)
     elif signal == "vocabulary":
         for module in (retrieve, answer, core):
             put(module, "expand", lambda *args, **kwargs: "")
