@@ -146,16 +146,19 @@ def _plain(text: str) -> str:
     return " ".join(fold(text).split())
 
 
-def resolve(anchors: list[str], sentences: list[Sentence], doc_of: dict[str, str], doc_id: str) -> list[int | None]:
-    """The sentence each anchor is in (its index; None when it is in none of the
-    document's sentences, accents, case and spacing aside): the first such sentence."""
+def resolve(anchors: list[str], sentences: list[Sentence], doc_of: dict[str, str], doc_id: str
+            ) -> list[tuple[int, ...]]:
+    """The sentences each anchor is in (their indices; none when it is in none of the
+    document's sentences, accents, case and spacing aside). A text the document repeats
+    (a definition given twice, a renewal clause written for each service) ties its
+    questions to every copy: each answers them alike."""
     mine = [(i, _plain(s.text)) for i, s in enumerate(sentences) if doc_of.get(s.passage_id) == doc_id]
-    where: dict[str, int | None] = {}
+    where: dict[str, tuple[int, ...]] = {}
     for anchor in anchors:
         if anchor not in where:
             plain = _plain(anchor)
-            where[anchor] = next((i for i, text in mine if plain in text), None)
-    lost = sorted(a for a, i in where.items() if i is None)
+            where[anchor] = tuple(i for i, text in mine if plain in text)
+    lost = sorted(a for a, found in where.items() if not found)
     if lost:
         log.warning("%s: %d bank anchors are not in the document's text (their questions are left out): %s",
                     doc_id, len(lost), "; ".join(lost[:3]))
@@ -188,8 +191,8 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
             continue
         texts = [q for _, q in lines]
         where = resolve([a for a, _ in lines], sentences, doc_of, doc_id)
-        rows = [row for row, i in enumerate(where) if i is not None]
-        index += [where[row] for row in rows]
+        rows = [row for row, found in enumerate(where) for _ in found]
+        index += [i for found in where for i in found]
         kept_texts += [texts[row] for row in rows]
         for space, (name, encode) in encoders.items():
             cache = cache_dir / f"bank-{doc_id}-{key(name, texts)}.npz" if cache_dir else None

@@ -188,10 +188,10 @@ def test_a_number_in_a_story_does_not_pull_the_clause_with_that_number(assistant
     assert answer.citations and not any("six (6)" in c.quote for c in answer.citations), answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="the question bank follows the story's form: its nearest question in USE's "
-                   "space is one of the same shape about an acceptance report ('on a envoyé le PV de recette il y a "
-                   "3 semaines, pas de réponse, c'est validé ?'), which puts the acceptance clause first")
 def test_a_story_about_a_proposal_sent_weeks_ago_gets_its_validity(assistant):
+    """The bank's nearest question in USE's space has the story's shape but another topic
+    (an acceptance report sent weeks ago); the words it shares with the bank ("propale",
+    "valable") point at the proposal's validity."""
     answer = assistant.ask("jai envoyé la propale y a 6 semaines, elle est tjrs valable ?")
     assert answer.citations and "un (1) mois" in answer.citations[0].quote, answer.text
 
