@@ -6,6 +6,8 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
 - ``use``: the second dense channel (USE) in the fused retrieval;
 - ``bank``: the question bank in retrieval (its three channels) and in choosing sentences (its
   answerability signals stay: they are part of the fitted model);
+- ``bank_words``: the bank's words alone (its BM25 channel and its weight in choosing
+  sentences), its vectors kept;
 - ``vocabulary``: the general vocabularies (slang, English renderings and situations);
 - ``situations``: the situations vocabulary alone (story words -> the clause's words);
 - ``asks``: sentences preferred for carrying the kind of fact the question asks for;
@@ -57,6 +59,9 @@ def turned_off(signal: str):
                                                      "bank_lexical": 0.0} for k, w in retrieve.WEIGHTS.items()})
         put(answer, "BANK_WEIGHT", 0.0)
         put(answer, "BANK_LEXICAL_WEIGHT", 0.0)
+    elif signal == "bank_words":
+        put(retrieve, "WEIGHTS", {k: {**w, "bank_lexical": 0.0} for k, w in retrieve.WEIGHTS.items()})
+        put(answer, "BANK_LEXICAL_WEIGHT", 0.0)
     elif signal == "vocabulary":
         for module in (retrieve, answer, core):
             put(module, "expand", lambda *args, **kwargs: "")
@@ -89,7 +94,7 @@ def turned_off(signal: str):
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--signals", default="none,use,bank,vocabulary,situations,asks,join,parties,definitions,answerability")
+    parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,parties,definitions,answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)

