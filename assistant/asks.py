@@ -108,8 +108,14 @@ CARRIES = {kind: re.compile(pattern) for kind, pattern in _CARRIES.items()}
 _STATED = {
     "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER})?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?"
                            rf"|days?|weeks?|months?|years?|hours?)\b"),
+    # an amount in figures, or one set by a formula ("jusqu'au montant total semestriel de
+    # la rémunération", "égal à la rémunération des six derniers mois"): what a question
+    # asking "au max on paie combien ?" is answered with
     "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
-                         r"|(?:€|eur|\$|£|usd|gbp)\s*\d"),
+                         r"|(?:€|eur|\$|£|usd|gbp)\s*\d"
+                         r"|\b(?:egale?s? (?:a|au)|limitee?s? (?:a|au|aux)|plafonnee?s? (?:a|au)|dans la limite d"
+                         r"|jusqu'au montant|a hauteur d|equal to|capped at|limited to|up to the amount)\b.{0,80}?"
+                         r"\b(?:montant|remuneration|sommes?|prix|fees|amount|remuneration)\b"),
     "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars"
                        r"|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"),
@@ -193,6 +199,8 @@ def states(text: str) -> frozenset[str]:
 
     >>> sorted(states("une indemnité forfaitaire de 40 euros")), sorted(states("dans un délai raisonnable"))
     (['amount', 'number'], [])
+    >>> sorted(states("un préjudice pouvant aller jusqu'au montant total semestriel de la rémunération due"))
+    ['amount']
     """
     folded = fold(text)
     return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(folded))

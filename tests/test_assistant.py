@@ -196,6 +196,14 @@ def test_a_story_about_a_proposal_sent_weeks_ago_gets_its_validity(assistant):
     assert answer.citations and "un (1) mois" in answer.citations[0].quote, answer.text
 
 
+def test_a_cap_set_by_a_formula_answers_how_much_at_most(assistant):
+    """The liability cap is "the remuneration of the last six months", not a figure in euros:
+    it still answers "au max, combien ?" (it is no "figure missing"), with no note to check it."""
+    answer = assistant.ask("Un envoi raté nous a coûté un client : au max il peut nous réclamer combien ?")
+    assert not answer.abstained and not answer.notice, (answer.confidence, answer.text)
+    assert any(c.article == "5" for c in answer.citations), answer.text
+
+
 def test_an_answer_near_the_abstention_line_says_to_check_its_clause(assistant):
     """Close to the line, the quoted clause is the nearest found, not a sure answer: the
     answer says to check it before quoting it to a customer (in the answer's language);
