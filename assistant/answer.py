@@ -176,8 +176,7 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
         spaces = {"dense": query_vector} | ({"use": use_vector} if use_vector is not None and "use" in snap.bank.spaces
                                            else {})
         near = snap.bank.by_sentence(spaces, len(snap.sentences))
-        shared = snap.bank.sentence_lexical_scores([t for t in tokens(query, snap.language) if not t.isdigit()],
-                                                   len(snap.sentences))
+        shared = snap.bank.sentence_lexical_scores([t for t in tokens(query, snap.language) if not t.isdigit()])
     scored = []
     for hit in hits[:pool]:
         if hit.passage.id in snap.suspicious:  # a poisoned passage is searchable, never an answer

@@ -115,7 +115,7 @@ _STATED = {
                          r"|(?:€|eur|\$|£|usd|gbp)\s*\d"
                          r"|\b(?:egale?s? (?:a|au)|limitee?s? (?:a|au|aux)|plafonnee?s? (?:a|au)|dans la limite d"
                          r"|jusqu'au montant|a hauteur d|equal to|capped at|limited to|up to the amount)\b.{0,80}?"
-                         r"\b(?:montant|remuneration|sommes?|prix|fees|amount|remuneration)\b"),
+                         r"\b(?:montant|remuneration|sommes?|prix|fees|amount)\b"),
     "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars"
                        r"|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"),

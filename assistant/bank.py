@@ -45,14 +45,14 @@ class Bank:
     sentence: np.ndarray  # each question's sentence (index in the snapshot's sentences)
     owner: np.ndarray  # each question's passage (index in the snapshot's passages)
     covers: np.ndarray  # per passage of the snapshot: whether it has bank questions
-    # Questions the documents do not answer though they sound as if they did (a price, an
-    # SLA figure, what a linked document says), per space: ``<document id>.unanswered.txt``.
-    unanswered: dict[str, np.ndarray] = field(default_factory=dict)
     # BM25 over each passage's bank questions taken as one text (passage order): the askers'
     # own words ("propale", "virer", "STOP", "fax") that neither the clause nor the
     # vocabulary use.
-    lexical: BM25 | None = None
-    by_sentence_lexical: BM25 | None = None  # the same over each sentence's bank questions (sentence order)
+    lexical: BM25
+    sentence_lexical: BM25  # the same over each sentence's bank questions (sentence order)
+    # Questions the documents do not answer though they sound as if they did (a price, an
+    # SLA figure, what a linked document says), per space: ``<document id>.unanswered.txt``.
+    unanswered: dict[str, np.ndarray] = field(default_factory=dict)
 
     def nearest(self, space: str, vector: np.ndarray, passages: int) -> np.ndarray:
         """Each passage's nearest bank question's similarity to a question's vector; a
@@ -72,12 +72,10 @@ class Bank:
         """Each passage's BM25 score for a question's terms over its bank questions."""
         return np.asarray(self.lexical.scores(terms), dtype=np.float32)
 
-    def sentence_lexical_scores(self, terms: list[str], sentences: int) -> np.ndarray:
+    def sentence_lexical_scores(self, terms: list[str]) -> np.ndarray:
         """Each sentence's BM25 score for a question's terms over its bank questions, as a
         share of the best sentence's (all zeros when none shares a word)."""
-        if self.by_sentence_lexical is None:
-            return np.zeros(sentences, dtype=np.float32)
-        scores = np.asarray(self.by_sentence_lexical.scores(terms), dtype=np.float32)
+        scores = np.asarray(self.sentence_lexical.scores(terms), dtype=np.float32)
         top = float(scores.max()) if len(scores) else 0.0
         return scores / top if top > 0 else scores
 
@@ -211,8 +209,8 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
         words[row] += analysed
         sentence_words[i] += analysed
     return Bank({space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}, where, owner, covers,
-                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v}, BM25(words),
-                BM25(sentence_words))
+                BM25(words), BM25(sentence_words),
+                {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v})
 
 
 def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> list[Path]:
