@@ -11,6 +11,11 @@ The measure is the machine's busy CPU time (``/proc/stat``) minus this process's
 (``os.times``), over a window of at least ``WINDOW`` seconds: this process's own
 two-thread calls do not count as load. Where ``/proc/stat`` is absent, cores are never
 free.
+
+numpy's BLAS keeps its own pool of one thread a core, which spins for a while after each
+product: the small products beside the embedding (USE, scores) left it spinning on the
+core the embedding was given (cgs dev p50 125 ms against 35 with one BLAS thread), so
+``one_blas_thread`` keeps BLAS on the calling thread.
 """
 from __future__ import annotations
 
@@ -25,6 +30,13 @@ WINDOW = 0.5
 # Other processes using more than this many cores over the window count as load. A busy
 # neighbour uses a whole core; an idle machine's daemons a few hundredths.
 FREE_BELOW = 0.3
+
+
+def one_blas_thread() -> None:
+    """Keep numpy's BLAS on the calling thread, for the whole process (see above)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # applied now, kept (never restored)
 
 
 def machine_busy_seconds() -> float | None:

