@@ -22,6 +22,8 @@ since, in the data folder.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,10 @@ from .background import kept_vectors, key, questions, ship_vectors
 from .lexical import BM25
 
 log = logging.getLogger(__name__)
+
+# Questions whose similarities are kept (a few questions in flight, each with a vector or
+# two per space).
+RECENT = 16
 
 
 @dataclass(frozen=True)
@@ -53,15 +59,36 @@ class Bank:
     # Questions the documents do not answer though they sound as if they did (a price, an
     # SLA figure, what a linked document says), per space: ``<document id>.unanswered.txt``.
     unanswered: dict[str, np.ndarray] = field(default_factory=dict)
+    # A question's similarities to every bank question, by space and vector: retrieval,
+    # choosing sentences and the answerability signals each need them (a product over
+    # thousands of questions, a third of a millisecond each time).
+    _recent: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _recent_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def similarities(self, space: str, vector: np.ndarray) -> np.ndarray:
+        """A question vector's similarity to every bank question in ``space`` (read-only)."""
+        key = (space, np.asarray(vector, dtype=np.float32).tobytes())
+        with self._recent_lock:
+            sims = self._recent.get(key)
+            if sims is not None:
+                self._recent.move_to_end(key)
+                return sims
+        sims = self.spaces[space] @ vector
+        sims.flags.writeable = False
+        with self._recent_lock:
+            self._recent[key] = sims
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return sims
 
     def nearest(self, space: str, vector: np.ndarray, passages: int) -> np.ndarray:
         """Each passage's nearest bank question's similarity to a question's vector; a
         passage without bank questions gets the mean of the others (says nothing)."""
-        return _best(self.spaces[space] @ vector, self.owner, passages)
+        return _best(self.similarities(space, vector), self.owner, passages)
 
     def nearest_questions(self, space: str, vector: np.ndarray, k: int = 3) -> float:
         """The mean similarity of the ``k`` bank questions nearest to a question's vector."""
-        return _nearest(self.spaces[space] @ vector, k)
+        return _nearest(self.similarities(space, vector), k)
 
     def nearest_unanswered(self, space: str, vector: np.ndarray, k: int = 3) -> float | None:
         """The same for the questions the documents do not answer (None without any)."""
@@ -83,7 +110,7 @@ class Bank:
         """Each sentence's nearest bank question, by the mean similarity over the spaces
         given (space -> the question's vector); a sentence without bank questions gets
         the mean of the others."""
-        sims = np.mean([self.spaces[space] @ v for space, v in vectors.items()], axis=0)
+        sims = np.mean([self.similarities(space, v) for space, v in vectors.items()], axis=0)
         return _best(sims, self.sentence, sentences)
 
 
