@@ -36,6 +36,8 @@ _ASKS = {
               r"|\btjm\b|\btaux (?:journalier|horaire)\b|\btarif (?:horaire|journalier|unitaire)\b|\bprix unitaire\b"
               r"|\bjours?[- ]hommes?\b|\bman[- ]days?\b|\bminimum (?:\w+ )?(?:spend|commitment|order|fee|charge|de commande)\b"
               r"|\b(?:day|daily|hourly) rate\b|\bunit price\b"
+              # a ceiling is a sum: "the coverage limit of the policy", "le plafond de garantie"
+              r"|\b(?:coverage|insurance|insured|liability|spending|credit) (?:limit|cap|ceiling|amount)s?\b|\bplafond\b"
               r"|quel(?:le)?s? (?:(?:est|sont) (?:le |la |les |l')?)?(?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
               r"|how much (?:does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more)\b"
               r"|how much$|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€|\$|£"
@@ -44,7 +46,9 @@ _ASKS = {
               r"|(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
               r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for",
     # a count of things: "combien de relances", "how many SMS per second"
-    "number": r"\bcombien (?:de |d')(?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b|euros?\b)"
+    # ("combien d'après nos conditions": "d'après" is not a count)
+    "number": r"\bcombien (?:de |d')(?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b|euros?\b"
+              r"|apres\b|ici\b)"
               r"|\bhow many\b(?! (?:days?|weeks?|months?|years?|hours?|minutes?)\b)|\bquel nombre\b|\bwhat number of\b"
               # "how much storage": a quantity, not a price
               r"|\bhow much (?!does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more"
@@ -178,8 +182,19 @@ def figures_asked(question: str) -> frozenset[str]:
 
     >>> sorted(figures_asked("Combien de factures sont en retard, on l'a vu hier. On peut suspendre ?"))
     []
+    >>> sorted(figures_asked("Le client veut le pourcentage de dispo de la plateforme. Je mets combien d'après nos CGS ?"))
+    ['percentage']
     """
-    return asks(asking_part(question)) & frozenset(FIGURES)
+    asked = asks(asking_part(question)) & frozenset(FIGURES)
+    if not asked and _BARE_FIGURE.search(fold(asking_part(question))):
+        # "…le pourcentage de dispo de la plateforme. Je mets combien ?": a bare "combien"
+        # asks for the figure the story named before it.
+        asked = asks(question) & frozenset(FIGURES)
+    return asked
+
+
+# A question asking for a figure without saying which kind ("je mets combien ?").
+_BARE_FIGURE = re.compile(r"\bcombien\b|\bhow much\b|\bwhat figure\b|\bquel chiffre\b")
 
 
 @lru_cache(maxsize=65536)

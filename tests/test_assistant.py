@@ -245,6 +245,18 @@ def test_a_figure_told_in_passing_is_not_a_figure_asked(assistant, question):
     assert any(not c.supporting for c in answer.citations)
 
 
+@pytest.mark.parametrize("question", [
+    # the figure's kind is named in the story, the asking sentence only says "combien"
+    "Le client demande le pourcentage de disponibilité de la plateforme SMS pour son cahier des charges. On met combien d'après nos CGS ?",
+    # a ceiling is a sum: the CGS name the insurance but give no amount
+    "c'est combien le plafond de l'assurance RC pro de HC ?",
+])
+def test_a_figure_asked_in_other_words_is_still_one_the_terms_do_not_give(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.reason == "not_given"
+    assert answer.citations and all(c.supporting for c in answer.citations)
+
+
 @pytest.mark.parametrize("question, lead", [
     ("C'est quoi le numéro de téléphone de la hotline support technique ?", "Les CGS ne donnent pas ces coordonnées ;"),
     ("The customer wants to pay our invoice by bank transfer. What's our IBAN?", "The CGS do not give these contact details;"),
