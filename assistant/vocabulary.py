@@ -35,20 +35,27 @@ SITUATIONS = "situations.tsv"  # both languages
 @dataclass(frozen=True)
 class Vocabulary:
     pattern: re.Pattern | None
-    expansions: dict[str, str]  # folded term (without its "*") -> the terms' words
+    # folded term (without its "*") -> the terms' words for it, main rendering first
+    expansions: dict[str, tuple[str, ...]]
     prefixes: tuple[str, ...]  # folded prefix terms, longest first
 
-    def expand(self, text: str) -> str:
+    def expand(self, text: str, first_only: bool = False) -> str:
         """The terms' words for the words of ``text`` that the vocabulary knows, in order,
-        each once ("" when none)."""
+        each once ("" when none); with ``first_only``, each term's main rendering alone.
+
+        >>> v = build({"uptime": ("disponibilité", "taux de disponibilité")})
+        >>> v.expand("Uptime?"), v.expand("Uptime?", first_only=True)
+        ('disponibilité taux de disponibilité', 'disponibilité')
+        """
         if self.pattern is None:
             return ""
         out: list[str] = []
         for m in self.pattern.finditer(_padded(text)):
             key = m.group(1).strip()
-            words = self.expansions.get(key)
-            if words is None:
-                words = next((self.expansions[p] for p in self.prefixes if key.startswith(p)), None)
+            alternatives = self.expansions.get(key)
+            if alternatives is None:
+                alternatives = next((self.expansions[p] for p in self.prefixes if key.startswith(p)), None)
+            words = " ".join(alternatives[:1] if first_only else alternatives) if alternatives else ""
             if words and words not in out:
                 out.append(words)
         return " ".join(out)
@@ -61,28 +68,28 @@ def _padded(text: str) -> str:
     return " " + " ".join(re.sub(r"\.+(?= |$)", " ", kept).split()) + " "
 
 
-def parse(lines: list[str]) -> dict[str, str]:
-    """``TERM<TAB>word | word`` lines (``#`` comments) as {term: "word word"}.
+def parse(lines: list[str]) -> dict[str, tuple[str, ...]]:
+    """``TERM<TAB>word | word`` lines (``#`` comments) as {term: ("word", "word")}.
 
     >>> parse(["# c", "head office\\tsiège social | siège", "terminat*\\trésiliation"])
-    {'head office': 'siège social siège', 'terminat*': 'résiliation'}
+    {'head office': ('siège social', 'siège'), 'terminat*': ('résiliation',)}
     """
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, ...]] = {}
     for line in lines:
         if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
             continue
         term, words = line.split("\t", 1)
         term = " ".join(fold(term).replace("'", " ").split())
-        words = " ".join(w.strip() for w in words.split("|") if w.strip())
+        words = tuple(w.strip() for w in words.split("|") if w.strip())
         if term and words:
             out[term] = words
     return out
 
 
-def build(entries: dict[str, str]) -> Vocabulary:
+def build(entries: dict[str, tuple[str, ...]]) -> Vocabulary:
     """The vocabulary of ``entries``; the longest term wins where several start at a word.
 
-    >>> build({"head office": "siège social", "terminat*": "résiliation"}).expand("Terminated? Head office.")
+    >>> build({"head office": ("siège social",), "terminat*": ("résiliation",)}).expand("Terminated? Head office.")
     'résiliation siège social'
     """
     if not entries:
@@ -97,8 +104,8 @@ def build(entries: dict[str, str]) -> Vocabulary:
     return Vocabulary(pattern, {**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)))
 
 
-def _entries(names: list[str]) -> dict[str, str]:
-    entries: dict[str, str] = {}
+def _entries(names: list[str]) -> dict[str, tuple[str, ...]]:
+    entries: dict[str, tuple[str, ...]] = {}
     for name in names:
         path = FOLDER / name
         if path.exists():
@@ -121,16 +128,19 @@ def situations() -> Vocabulary:
 
 
 @lru_cache(maxsize=4096)  # one question is expanded by several stages
-def expand(text: str, language: str, corpus_language: str = "fr") -> str:
-    """The terms' words for a question's words ("" when it needs none).
+def expand(text: str, language: str, corpus_language: str = "fr", first_only: bool = False) -> str:
+    """The terms' words for a question's words ("" when it needs none); with
+    ``first_only``, each term's main rendering alone.
 
     The vocabularies render into formal French: they serve French documents (an English
     question, or colloquial French); for documents in English they have nothing to add.
 
     >>> expand("late payment", "en"), expand("late payment", "en", corpus_language="en")
     ('retard de paiement règlement hors délai pénalités de retard', '')
+    >>> expand("late payment", "en", first_only=True)
+    'retard de paiement'
     """
     if corpus_language != "fr":
         return ""
-    words, story = vocabulary(language).expand(text), situations().expand(text)
+    words, story = vocabulary(language).expand(text, first_only), situations().expand(text, first_only)
     return f"{words} {story}".strip() if story else words
