@@ -12,10 +12,10 @@ from terms.text import EN_STOP, FR_STOP, fold
 _ELLIPTIC_START = re.compile(
     r"^(?:et|mais|sinon|alors|ou|aussi|and|but|what about|how about|what if|same|idem|pareil|"
     r"dans ce cas|in that case|et si|et pour|et en|and for|and if|and in|and what|and how|"
-    r"et quel|et quelle|et combien|et comment|et le|et la|et les|et du|et des)\b",
+    r"et quel|et quelle|et combien|et comment|et le|et la|et les|et du|et des|du coup|say)\b",
     re.IGNORECASE,
 )
-_PRONOUNS = re.compile(r"\b(?:il|elle|ils|elles|ce|cela|ça|celui-ci|celle-ci|it|this|that|they|them|those)\b",
+_PRONOUNS = re.compile(r"\b(?:il|elle|ils|elles|ce|cela|ça|celui-ci|celle-ci|lui|leur|it|this|that|they|them|those)\b",
                        re.IGNORECASE)
 # What refers back to the conversation: object pronouns, "still", "then", "in that case"…
 _ANAPHORA = re.compile(r"\b(?:le|la|les|lui|leur|y|en|encore|toujours|ensuite|du coup|dans ce cas|pareil|idem"
@@ -34,7 +34,8 @@ SUBJECT_WORDS = 40
 _FILLER = re.compile(r"^(?:ok(?:ay)?|d'accord|dac|bon|bien|alors|donc|bref|so|right|alright|well|oh|ah)\b[\s,.!]*",
                      re.IGNORECASE)
 # A follow-up that refers back is short; a long question with "it" is usually standalone.
-ANAPHORIC_WORDS = 14
+# (14 -> 20 on the dev splits' 38 conversations: MRR 0.925 -> 0.940)
+ANAPHORIC_WORDS = 20
 # At most this many topic words are borrowed from the conversation: they say where to look;
 # more would only make a follow-up cost more than the question it follows.
 MAX_BORROWED = 12
@@ -55,6 +56,10 @@ def is_follow_up(question: str) -> bool:
     True
     >>> is_follow_up("Il faut combien de jours de préavis pour résilier un abonnement annuel d'hébergement de site web ?")
     False
+    >>> is_follow_up("Du coup la livraison prévue le 10, on peut la décaler ?")
+    True
+    >>> is_follow_up("On peut encore lui réclamer l'indemnité ou c'est trop tard ?")
+    True
     """
     question = _FILLER.sub("", question.strip())
     words = re.findall(r"\w+", question)
