@@ -55,10 +55,10 @@ _ASKS = {
               r"|time|notice)\w+",
     # a way to reach someone or pay someone: a phone number, an e-mail address, bank details
     "contact": r"\bnumero de (?:telephone|tel|portable|fax|la hotline|hotline|support)\b"
-               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|numero de portable)\b"
+               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|numero de portable|portable|tel|telephone|numero)\b"
                r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
                r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
-               r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number)\b",
+               r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number|mobile|cell)\b",
     "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|%"
                   # (not "rate" alone: a heart rate or a click rate is not asked as a percentage)
                   r"|\b(?:what|which) (?:is the |are the )?(?:\w+ )?rates?\b|\binterest rate\b|\brate of\b",
@@ -164,6 +164,8 @@ def asks(question: str) -> frozenset[str]:
     ['amount']
     >>> sorted(asks("How many SMS per second can we send?")), sorted(asks("t'as son mail ?"))
     (['number', 'permission'], ['contact'])
+    >>> sorted(asks("c'est qui d'astreinte ce soir ? t'as son portable ?"))
+    ['contact']
     >>> sorted(asks("Il a 12 000 € d'impayés, on peut suspendre ?"))   # an amount told, not asked
     ['permission']
     >>> sorted(asks("What's the guaranteed response time on a P1 ticket?")), sorted(asks("c'est combien le jour-homme ?"))
