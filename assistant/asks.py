@@ -55,7 +55,7 @@ _ASKS = {
               r"|time|notice)\w+",
     # a way to reach someone or pay someone: a phone number, an e-mail address, bank details
     "contact": r"\bnumero de (?:telephone|tel|portable|fax|la hotline|hotline|support)\b"
-               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|numero de portable|portable|tel|telephone|numero)\b"
+               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|portable|tel|telephone|numero)\b"
                r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
                r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
                r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number|mobile|cell)\b",
@@ -177,6 +177,10 @@ def asks(question: str) -> frozenset[str]:
     return frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
 
 
+# A question asking for a figure without saying which kind ("je mets combien ?").
+_BARE_FIGURE = re.compile(r"\bcombien\b|\bhow much\b|\bwhat figure\b|\bquel chiffre\b")
+
+
 def figures_asked(question: str) -> frozenset[str]:
     """The figures a question expects, read from its asking sentences alone (``asking_part``):
     a story's figures are told in passing, and its other words still say which sentence
@@ -187,16 +191,13 @@ def figures_asked(question: str) -> frozenset[str]:
     >>> sorted(figures_asked("Le client veut le pourcentage de dispo de la plateforme. Je mets combien d'après nos CGS ?"))
     ['percentage']
     """
-    asked = asks(asking_part(question)) & frozenset(FIGURES)
-    if not asked and _BARE_FIGURE.search(fold(asking_part(question))):
+    part = asking_part(question)
+    asked = asks(part) & frozenset(FIGURES)
+    if not asked and _BARE_FIGURE.search(fold(part)):
         # "…le pourcentage de dispo de la plateforme. Je mets combien ?": a bare "combien"
         # asks for the figure the story named before it.
         asked = asks(question) & frozenset(FIGURES)
     return asked
-
-
-# A question asking for a figure without saying which kind ("je mets combien ?").
-_BARE_FIGURE = re.compile(r"\bcombien\b|\bhow much\b|\bwhat figure\b|\bquel chiffre\b")
 
 
 @lru_cache(maxsize=65536)
