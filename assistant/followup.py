@@ -21,6 +21,12 @@ _PRONOUNS = re.compile(r"\b(?:il|elle|ils|elles|ce|cela|ça|celui-ci|celle-ci|lu
 _ANAPHORA = re.compile(r"\b(?:le|la|les|lui|leur|y|en|encore|toujours|ensuite|du coup|dans ce cas|pareil|idem"
                        r"|it|this|that|they|them|those|still|then|anymore|in that case|either)\b|\bs'il\b|\bqu'il\b",
                        re.IGNORECASE)
+# A bare question word, with at most a preposition before it ("Starting from when?",
+# "Jusqu'à quand ?", "Combien ?", "Why?"): nothing but the conversation says what it asks about.
+_BARE = re.compile(r"^(?:(?:and|et|but|mais|so|alors|then)\s+)?(?:(?:starting|beginning|counting|effective)\s+)?"
+                   r"(?:(?:from|since|until|till|as of|by|for|a partir de|à partir de|depuis|jusqu'?(?:à|a)|d'ici|pour|pendant)\s+)?"
+                   r"(?:when|what date|quand|quelle date|how long|how much|how many|combien(?: de temps)?|why|pourquoi"
+                   r"|who|qui|where|o[uù]|how|comment)\W*$", re.IGNORECASE)
 # A sentence whose subject is a pronoun ("Il a remonté 3 bugs", "They now want to
 # cancel") speaks of someone or something the conversation named, however long it is;
 # impersonal "il" ("il faut", "il y a") names nothing.
@@ -60,10 +66,12 @@ def is_follow_up(question: str) -> bool:
     True
     >>> is_follow_up("On peut encore lui réclamer l'indemnité ou c'est trop tard ?")
     True
+    >>> is_follow_up("Starting from when?"), is_follow_up("Jusqu'à quand ?"), is_follow_up("Combien ?")
+    (True, True, True)
     """
     question = _FILLER.sub("", question.strip())
     words = re.findall(r"\w+", question)
-    if _ELLIPTIC_START.match(question):
+    if _ELLIPTIC_START.match(question) or _BARE.match(question):
         return True
     if len(words) <= 4 and _PRONOUNS.search(question):
         return True

@@ -85,6 +85,14 @@ def test_follow_up_in_english(assistant):
     assert any("Hébergement" in c.heading or "trois (3) mois" in c.quote for c in answer.citations)
 
 
+@pytest.mark.parametrize("question", ["Starting from when?", "Jusqu'à quand ?", "Combien ?"])
+def test_a_bare_question_word_follows_the_conversation(assistant, question):
+    # Nothing but the conversation says what "starting from when?" asks about.
+    answer = assistant.ask(question, ["Le client a combien de jours pour payer nos factures ?"])
+    assert "paiement" in answer.question or "payer" in answer.question
+    assert answer.citations and answer.citations[0].article == "3"
+
+
 def test_english_question_naming_french_clauses_is_answered_in_english(assistant):
     # Sales staff asking in English name the clauses as the French terms do: the question's
     # frame says which language to answer in, its accented words do not.
