@@ -31,7 +31,7 @@ from .asks import asks
 from .bank import Bank
 from .lexical import BM25, passage_tokens
 from .parties import aliases
-from .vocabulary import expand, situations
+from .vocabulary import expand, story
 
 # Channels are fused by standardised score: each channel's similarities over all passages
 # become z-scores, weighed and summed. Unlike rank fusion, a channel that is sure (one
@@ -334,7 +334,7 @@ def kind(query: str, language: str, corpus_language: str) -> str:
     if language != corpus_language:
         return "cross"
     # The vocabularies render into French: for documents in another language, no story.
-    if corpus_language == "fr" and len(query.split()) >= STORY_WORDS and situations().expand(query):
+    if corpus_language == "fr" and len(query.split()) >= STORY_WORDS and story(query):
         return "story"
     return "same"
 

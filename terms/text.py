@@ -133,6 +133,13 @@ def tokens(text: str, language: str = "fr") -> list[str]:
     >>> tokens("Les pénalités de l'article L. 441-10 du code")
     ['penalit', 'articl', 'l441-10', 'cod']
     """
+    return list(_tokens(text, language))
+
+
+# A question's passages are analysed again by every stage that weighs them (a few
+# hundred distinct texts in all): kept once analysed.
+@lru_cache(maxsize=8192)
+def _tokens(text: str, language: str) -> tuple[str, ...]:
     folded = _ELISION.sub(" ", fold(text))
     out: list[str] = []
     refs = []
@@ -149,7 +156,7 @@ def tokens(text: str, language: str = "fr") -> list[str]:
             continue
         out.append(item if item[0].isdigit() or item[:1] in "lr" and any(c.isdigit() for c in item)
                    else _stem(item, language))
-    return out
+    return tuple(out)
 
 
 # -- sentences ----------------------------------------------------------------------------
