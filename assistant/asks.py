@@ -54,8 +54,13 @@ _ASKS = {
               r"|\bhow much (?!does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more"
               r"|time|notice)\w+",
     # a way to reach someone or pay someone: a phone number, an e-mail address, bank details
+    # (and where a document can be read: "on a un lien ?", "is there a link?")
     "contact": r"\bnumero de (?:telephone|tel|portable|fax|la hotline|hotline|support)\b"
-               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|portable|tel|telephone|numero)\b"
+               r"|\b(?:son|sa|leur|ton|votre) (?:mail|e-?mail)\b|\bson (?:06|portable|tel|telephone)\b"
+               # "son numéro ?" is how to call him; "son numéro SVA+", "son numéro court" are his service's
+               r"|\bson numero\b(?! (?:sva|court|surtaxe|special|premium|vert|de (?:commande|facture|contrat|client"
+               r"|dossier|siret|siren|tva|rcs)))"
+               r"|\b(?:un|le|quel|the|a) (?:lien|link|url)\b|\b(?:lien|link|url) (?:vers|to|for|pour)\b"
                r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
                r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
                r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number|mobile|cell)\b",
@@ -120,14 +125,19 @@ _STATED = {
                          r"|\b(?:egale?s? (?:a|au)|limitee?s? (?:a|au|aux)|plafonnee?s? (?:a|au)|dans la limite d"
                          r"|jusqu'au montant|a hauteur d|equal to|capped at|limited to|up to the amount)\b.{0,80}?"
                          r"\b(?:montant|remuneration|sommes?|prix|fees|amount)\b"),
-    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"),
+    # (or a rate set by a statute the sentence cites: "au taux prévu à l'article L. 441-10")
+    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"
+                             r"|\btaux (?:prevu|fixe|defini|vise|mentionne)e?s? (?:a|au|par) (?:l'article|l'art\b|article|la loi"
+                             r"|le code)|\brate (?:set|provided|laid down|defined|specified) (?:in|by|under) (?:article|section"
+                             r"|the law|statute)"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars"
                        r"|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"),
     # (not "un", "one": every sentence has one)
     "number": re.compile(r"\b\d+\b|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente"
                          r"|cinquante|cent|mille|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
                          r"|thirty|fifty|hundred|thousand)\b"),
-    "contact": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+\d{2}[\s.]?\d|\b0\d(?:[\s.]?\d\d){4}\b|\bfr\d{2}[\s\d]{10,}"),
+    "contact": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+\d{2}[\s.]?\d|\b0\d(?:[\s.]?\d\d){4}\b|\bfr\d{2}[\s\d]{10,}"
+                         r"|\bhttps?://|\bwww\."),
 }
 
 
@@ -166,6 +176,8 @@ def asks(question: str) -> frozenset[str]:
     (['number', 'permission'], ['contact'])
     >>> sorted(asks("c'est qui d'astreinte ce soir ? t'as son portable ?"))
     ['contact']
+    >>> sorted(asks("il a changé son numéro SVA+, ça change quoi ?")), sorted(asks("on a un lien vers la charte ?"))
+    ([], ['contact'])
     >>> sorted(asks("Il a 12 000 € d'impayés, on peut suspendre ?"))   # an amount told, not asked
     ['permission']
     >>> sorted(asks("What's the guaranteed response time on a P1 ticket?")), sorted(asks("c'est combien le jour-homme ?"))
@@ -219,6 +231,8 @@ def states(text: str) -> frozenset[str]:
     (['amount', 'number'], [])
     >>> sorted(states("un préjudice pouvant aller jusqu'au montant total semestriel de la rémunération due"))
     ['amount']
+    >>> sorted(states("des pénalités au taux prévu à l'article L. 441-10")), sorted(states("voir https://af2m.org/"))
+    (['number', 'percentage'], ['contact'])
     """
     folded = fold(text)
     return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(folded))
