@@ -153,7 +153,7 @@ DEFINITION_STEP = 0.02
 
 def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, query: str,
                      limit: int = 3, pool: int = 3, asked: frozenset[str] = frozenset(), language: str = "fr",
-                     use_vector: np.ndarray | None = None) -> list[tuple[Passage, int, int, float]]:
+                     use_vector: np.ndarray | None = None, join: bool = True) -> list[tuple[Passage, int, int, float]]:
     """The sentences that answer: (passage, start, end, score) in the passage's own offsets.
 
     Scores are the cosine of each sentence with the question (sentence vectors were
@@ -161,7 +161,8 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     passage's retrieval rank, and for carrying the kind of fact the question asks for
     (``asked``: see ``asks``). The best sentence is kept; the ones right after it join
     it when they continue it (a lead-in and its list), and a second passage's best
-    sentence joins when it scores nearly as well.
+    sentence joins when it scores nearly as well. With ``join`` False: the ``limit`` best
+    sentences alone, best first, each with its full score.
     """
     # The question's words and the terms' words for them, weighed by rarity: a sentence
     # sharing "escompte" with the question says more than one sharing "client".
@@ -201,6 +202,9 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
     if not scored:
         return []
     scored.sort(key=lambda x: -x[0])
+    if not join:  # the best sentences alone, best first
+        return [(hit.passage, snap.sentences[i].start - hit.passage.start, snap.sentences[i].end - hit.passage.start,
+                 score) for score, i, hit, _ in scored[:limit]]
     best_score, best_i, best_hit, best_reported = scored[0]
     chosen = [(best_i, best_hit, best_reported)]
     ids = snap.sentences_of[best_hit.passage.id]

@@ -159,6 +159,35 @@ def asking_part(question: str) -> str:
     asking = [p.strip() for p in _SENTENCE_BREAK.split(question) if p.strip().endswith("?")]
     return " ".join(asking) if asking else question
 
+# Where one asking sentence asks a second thing: ", et …", ", and …", or "et"/"and" before
+# a question word ("…HT ou TTC et sous combien de temps…"); and between two questions.
+_INTERROGATIVE = (r"qu'est|quel|quelle|quels|quelles|combien|comment|qui|quand|pourquoi|est-ce|what|how|who|which"
+                  r"|whether|when|where|why|can|could|does|do|did|is|are|will|would|should")
+_SECOND_ASK = re.compile(rf"\s*,\s*(?:et|and|mais|but)\s+|(?<=\?)\s+"
+                         rf"|\s+(?:et|and)\s+(?=(?:[\w'-]+\s+){{0,2}}(?:{_INTERROGATIVE})\b)", re.IGNORECASE)
+# A part shorter than this is not a question of its own ("oui, et alors ?").
+PART_WORDS = 3
+
+
+def asked_parts(question: str) -> list[str]:
+    """The things a question asks, when it asks more than one (else []): "Quel est le délai
+    de paiement, et que se passe-t-il si on le dépasse ?" asks two, each answered by its
+    own clause.
+
+    >>> asked_parts("Quel est le délai de paiement, et que se passe-t-il si on le dépasse ?")
+    ['Quel est le délai de paiement', 'que se passe-t-il si on le dépasse ?']
+    >>> asked_parts("Le client a payé. Can we stop? And who owns the code?")
+    ['Can we stop?', 'And who owns the code?']
+    >>> asked_parts("Il me demande si c'est HT ou TTC et sous combien de temps il doit régler ?")
+    ["Il me demande si c'est HT ou TTC", 'sous combien de temps il doit régler ?']
+    >>> asked_parts("Le client paie en retard : on peut suspendre ?")
+    []
+    """
+    parts = [p.strip() for p in _SECOND_ASK.split(asking_part(question))]
+    parts = [p for p in parts if len(p.split()) >= PART_WORDS]
+    return parts[:3] if len(parts) > 1 else []
+
+
 _TOLD = re.compile(_STATED["amount"].pattern + "|" + r"\d+(?:[.,]\d+)?\s*%")
 
 

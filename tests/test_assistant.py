@@ -85,6 +85,14 @@ def test_follow_up_in_english(assistant):
     assert any("Hébergement" in c.heading or "trois (3) mois" in c.quote for c in answer.citations)
 
 
+def test_a_question_that_asks_two_things_quotes_the_clause_of_each(assistant):
+    answer = assistant.ask("On peut sous-traiter sans demander au client, et le sous-traitant est tenu à la "
+                           "confidentialité ?")
+    quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
+    assert "sous-traitant de son choix" in quotes  # art. 8: no consent needed
+    assert "confidentielles" in quotes  # art. 12: the confidentiality duty
+
+
 @pytest.mark.parametrize("question", ["Starting from when?", "Jusqu'à quand ?", "Combien ?"])
 def test_a_bare_question_word_follows_the_conversation(assistant, question):
     # Nothing but the conversation says what "starting from when?" asks about.
