@@ -85,6 +85,14 @@ def test_follow_up_in_english(assistant):
     assert any("Hébergement" in c.heading or "trois (3) mois" in c.quote for c in answer.citations)
 
 
+def test_a_list_item_is_quoted_with_the_sentence_that_leads_into_its_list(assistant):
+    # "- Repas soir : maximum 30 €" alone does not say what it caps.
+    answer = assistant.ask("Le repas du soir en déplacement chez un client, on peut lui refacturer jusqu'à combien ?")
+    quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
+    assert "Repas soir : maximum 30 €" in quotes
+    assert "les frais de déplacement seront facturés" in quotes
+
+
 def test_a_question_that_asks_two_things_quotes_the_clause_of_each(assistant):
     answer = assistant.ask("On peut sous-traiter sans demander au client, et le sous-traitant est tenu à la "
                            "confidentialité ?")
