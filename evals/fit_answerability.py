@@ -25,7 +25,8 @@ from terms import Settings, offline_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SETS = [ROOT / "evals" / "sets" / f"{name}.dev.jsonl" for name in ("cgs", "scenarios", "scenarios-more", "scenarios-extra",
-                                                                                  "scenarios-fresh", "scenarios-new")]
+                                                                                  "scenarios-fresh", "scenarios-new",
+                                                                                  "scenarios-blind")]
 OUT = ROOT / "assistant" / "answerability.json"
 TABLE = ROOT / "evals" / "fits" / "answerability-dev.csv"
 
