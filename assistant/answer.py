@@ -206,19 +206,9 @@ def select_sentences(snap: Snapshot, hits: list[Hit], query_vector: np.ndarray, 
         return [(hit.passage, snap.sentences[i].start - hit.passage.start, snap.sentences[i].end - hit.passage.start,
                  score) for score, i, hit, _ in scored[:limit]]
     best_score, best_i, best_hit, best_reported = scored[0]
-    chosen = [(best_i, best_hit, best_reported)]
     ids = snap.sentences_of[best_hit.passage.id]
-    position = ids.index(best_i)
-    text = snap.sentences[best_i].text.rstrip()
-    if LIST_CONTEXT:
-        chosen = _in_list(snap, ids, position, chosen, {i: sc for sc, i, _, _ in scored}, limit)
-    else:
-        # A sentence that leads into a list brings the list items that follow it.
-        while text.endswith(":") and position + 1 < len(ids) and len(chosen) < limit:
-            position += 1
-            nxt = ids[position]
-            chosen.append((nxt, best_hit, best_reported))
-            text = snap.sentences[nxt].text.rstrip()
+    # The best sentence, with its list's lead-in or items.
+    chosen = _in_list(snap, ids, ids.index(best_i), best_hit, best_reported, {i: sc for sc, i, _, _ in scored}, limit)
     # A sentence that refers back ("Cette acceptation vaut commande ferme…") brings the one
     # it refers to; the best sentence brings the next one when that one refers back to it.
     if CONTINUATION and len(chosen) < limit:
@@ -249,19 +239,19 @@ _ITEM = re.compile(r"^\s*(?:[-•–*·]|[a-z]\)|\d{1,2}[.)])\s")
 # characters with a lead-in followed by the next items (until one does not end in ":");
 # 5.540 / 5.430 / 505 with its best item and an item's lead-in; 5.540 / 5.440 / 502 with
 # its two best items (three took the room of a second clause: the same figures).
-LIST_CONTEXT = True
 LIST_ITEMS = 2
 
 
-def _in_list(snap: Snapshot, ids: list[int], position: int, chosen: list, scores: dict[int, float],
-             limit: int) -> list:
+def _in_list(snap: Snapshot, ids: list[int], position: int, hit: Hit, reported: float, scores: dict[int, float],
+             limit: int) -> list[tuple[int, Hit, float]]:
     """The best sentence with its list: a list item brings the sentence that leads into its
     list ("Si les Prestations nécessitent des déplacements, les frais… seront facturés sur
     les bases suivantes :" before "- Repas soir : maximum 30 €": the item alone does not say
     what it caps); a lead-in brings the items of its list that score best, in the order of
     the list (the fifth item of a long list may be the one asked about)."""
     text = snap.sentences[ids[position]].text
-    (best_i, hit, reported), = chosen
+    best_i = ids[position]
+    chosen = [(best_i, hit, reported)]
     if _ITEM.match(text):
         j = position - 1
         while j >= 0 and _ITEM.match(snap.sentences[ids[j]].text):
