@@ -16,7 +16,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 
-from ..answer import Answer, Citation
+from ..answer import LIST_ITEM, Answer, Citation
 
 LABELS = {
     "fr": {
@@ -186,8 +186,7 @@ def pages_text(pages: Iterable[int], lang: str = "fr") -> str:
 
 
 # -- citations and answers --------------------------------------------------------
-# A list item ("- Messaging…", "a) …", "2. …") or a sentence caught mid-way (lowercase).
-_LIST_ITEM = re.compile(r"^\s*(?:[-–—•*▪·]|\(?[0-9a-z]{1,3}[).°])\s")
+# A list item (``LIST_ITEM``) or a sentence caught mid-way (lowercase) needs its lead-in.
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
 
 
@@ -203,7 +202,7 @@ def with_lead_in(passage: str, quote: str) -> str:
     at = passage.find(quote) if quote else -1
     if at <= 0:
         return quote
-    item = bool(_LIST_ITEM.match(quote))
+    item = bool(LIST_ITEM.match(quote))
     if not item and not quote.lstrip()[:1].islower():
         return quote
     cut = at
