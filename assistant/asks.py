@@ -17,6 +17,10 @@ from functools import lru_cache
 from terms.text import fold
 
 # -- what a question asks -----------------------------------------------------------
+# "What can we charge him?" points to the sentences that bill something (an amount's), but
+# asks what may be billed, not a figure: the clause that names the penalties answers it.
+_CHARGES = (r"(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
+            r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for")
 _ASKS = {
     "duration": r"combien (?:de |d')(?:temps|jours?|mois|semaines?|ans|annees?|heures?)\b|quel(?:le)?s? (?:delai|duree|preavis)"
                 r"|dans quel delai|sous quel delai|en combien de temps|au bout de combien|jusqu'a quand|pendant combien"
@@ -43,8 +47,7 @@ _ASKS = {
               r"|how much$|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€|\$|£"
               r"|\bdollars?\b|\bpounds?\b"
               # "what can we charge him?": what may be billed on top is a sum and its ground
-              r"|(?:facturer|refacturer|reclamer|compter|demander) (?:quoi|en plus)|what (?:else )?(?:can|could|may)"
-              r" (?:we|i) (?:charge|bill|invoice|claim)|(?:charge|bill|claim) (?:them|him|her) for",
+              rf"|{_CHARGES}",
     # a count of things: "combien de relances", "how many SMS per second"
     # ("combien d'après nos conditions": "d'après" is not a count)
     "number": r"\bcombien (?:de |d')(?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b|euros?\b"
@@ -113,18 +116,33 @@ _CARRIES = {
                    r"|\bsanction|\bindemni|\bfaute de\b|\ba defaut\b|\bconsequen|\bresult",
 }
 CARRIES = {kind: re.compile(pattern) for kind, pattern in _CARRIES.items()}
+_BEFORE_UNIT = r"(?:derniers?|dernieres?|premiers?|premieres?|prochains?|prochaines?|pleins?|pleines?|entiers?|entieres?)\s+"
+# A period set by a condition rather than a number: "jusqu'à ce que les causes soient
+# supprimées", "dans un délai compatible avec le Planning", "until the breach is cured".
+_PERIOD_SET = (r"\bjusqu'a\s+ce\s+qu|\bjusqu'au\s+parfait\b|\bdans\s+un\s+delai\s+(?:raisonnable|compatible|suffisant"
+               r"|convenable|adapte)|\buntil\b|\bwithin\s+a\s+reasonable\b|\bas\s+soon\s+as\b|\bdes\s+que\b"
+               r"|\bdes\s+(?:la\s+|le\s+)?reception\b")
 # Figures a sentence states outright (not just the word "délai"): what a figure question needs.
 _STATED = {
-    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER})?(?:jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?"
-                           rf"|days?|weeks?|months?|years?|hours?)\b"),
+    # ("six (6) derniers mois": French may put an adjective between the number and its unit)
+    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:jours?|mois|ans|annees?"
+                           rf"|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?)\b"
+                           # or a period the terms set by what ends it: what "how long?" is answered
+                           # with when no number is given (unless the figure itself is wanted)
+                           rf"|{_PERIOD_SET}"),
     # an amount in figures, or one set by a formula ("jusqu'au montant total semestriel de
     # la rémunération", "égal à la rémunération des six derniers mois"): what a question
     # asking "au max on paie combien ?" is answered with
     "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
                          r"|(?:€|eur|\$|£|usd|gbp)\s*\d"
                          r"|\b(?:egale?s? (?:a|au)|limitee?s? (?:a|au|aux)|plafonnee?s? (?:a|au)|dans la limite d"
-                         r"|jusqu'au montant|a hauteur d|equal to|capped at|limited to|up to the amount)\b.{0,80}?"
-                         r"\b(?:montant|remuneration|sommes?|prix|fees|amount)\b"),
+                         r"|jusqu'au montant|a hauteur d|fixee?s? (?:a|au)|equal to|capped at|limited to|up to the amount"
+                         r"|fixed at|set at)\b.{0,80}?\b(?:montant|remuneration|sommes?|prix|fees|amount)\b"
+                         # or by the document that sets it: "le montant de la rémunération figurant au Devis"
+                         r"|\b(?:montant|prix|remuneration)s? (?:\w+ ){0,3}?(?:figurant|prevue?s?|indiquee?s?|mentionnee?s?"
+                         r"|fixee?s?|convenue?s?) (?:au|dans le|sur le|par le) (?:devis|bon de commande|contrat)\b"
+                         r"|\b(?:amount|price|fee)s? (?:\w+ ){0,2}?(?:shown|stated|set out|specified|set|agreed) (?:in|on) the"
+                         r" (?:quote|quotation|order|contract)\b"),
     # (or a rate set by a statute the sentence cites: "au taux prévu à l'article L. 441-10")
     "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"
                              r"|\btaux (?:prevu|fixe|defini|vise|mentionne)e?s? (?:a|au|par) (?:l'article|l'art\b|article|la loi"
@@ -231,9 +249,13 @@ def figures_asked(question: str) -> frozenset[str]:
     []
     >>> sorted(figures_asked("Le client veut le pourcentage de dispo de la plateforme. Je mets combien d'après nos CGS ?"))
     ['percentage']
+    >>> sorted(figures_asked("3 semaines de retard, je peux lui facturer quoi en plus ?")), sorted(asks("je peux lui facturer quoi en plus ?"))
+    ([], ['amount', 'permission'])
     """
     part = asking_part(question)
     asked = asks(part) & frozenset(FIGURES)
+    if "amount" in asked and not asks(re.sub(_CHARGES, " ", fold(part))) & {"amount"}:
+        asked -= {"amount"}  # "je peux lui facturer quoi en plus ?" asks what, not how much
     if not asked and _BARE_FIGURE.search(fold(part)):
         # "…le pourcentage de dispo de la plateforme. Je mets combien ?": a bare "combien"
         # asks for the figure the story named before it.
@@ -253,18 +275,65 @@ def carries(sentence: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
-def states(text: str) -> frozenset[str]:
-    """The figures a text states outright (a number with its unit, a date).
+def states(text: str, exact: bool = False) -> frozenset[str]:
+    """The figures a text states outright (a number with its unit, a date). With ``exact``,
+    an amount or a rate counts only in figures: the rule that sets one (a formula, the
+    statute it refers to) does not give the figure itself (``wants_exact``).
 
-    >>> sorted(states("une indemnité forfaitaire de 40 euros")), sorted(states("dans un délai raisonnable"))
+    >>> sorted(states("une indemnité forfaitaire de 40 euros")), sorted(states("dans un délai de livraison"))
     (['amount', 'number'], [])
+    >>> sorted(states("dans un délai raisonnable")), sorted(states("dans un délai raisonnable", exact=True))
+    (['duration'], [])
     >>> sorted(states("un préjudice pouvant aller jusqu'au montant total semestriel de la rémunération due"))
     ['amount']
+    >>> sorted(states("le montant de la rémunération figurant au Devis")), sorted(states("conformément à la loi"))
+    (['amount'], [])
     >>> sorted(states("des pénalités au taux prévu à l'article L. 441-10")), sorted(states("voir https://af2m.org/"))
     (['number', 'percentage'], ['contact'])
+    >>> sorted(states("des pénalités au taux prévu à l'article L. 441-10", exact=True))
+    ['number']
     """
     folded = fold(text)
-    return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(folded))
+    patterns = {**_STATED, **_IN_FIGURES} if exact else _STATED
+    return frozenset(kind for kind, pattern in patterns.items() if pattern.search(folded))
+
+
+# An amount, a rate or a duration in figures: what a question wanting the figure itself needs.
+_IN_FIGURES = {
+    "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
+                         r"|(?:€|eur|\$|£|usd|gbp)\s*\d"),
+    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|pour ?cent\b|percent\b)"),
+    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:jours?|mois|ans|annees?"
+                           rf"|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?)\b"),
+}
+# A question that wants the figure itself, not the rule that sets it: "c'est combien en euros
+# pile ?", "le taux en pourcentage, le chiffre exact", "the exact rate in percent".
+_EXACT = re.compile(
+    r"\bcombien (?:d'euros|en euros|en %|en pourcentage)\b|\b(?:en|in) (?:euros?|pourcentage|percent(?:age)?)\b"
+    r"|\bas an? (?:actual |exact )?percentage\b|\ben chiffres?\b"
+    r"|\b(?:chiffre|montant|taux|pourcentage|somme) (?:exact|precis)|\b(?:exact|precise|actual) (?:\w+[ -]){0,3}?"
+    r"(?:figure|amount|rate|percentage|sum|number)s?\b"
+    r"|\b(?:combien|pourcentage|taux|montant|how much|rate|percentage|amount)\b[^?.!]{0,25}\b(?:exactement|pile"
+    r"|exactly|precisely)\b"
+    # a count of a unit: "combien d'heures ?", "how many days?" want a number, where "how
+    # long?" or "quel délai ?" are answered by the condition that ends the period too
+    r"|\bcombien (?:de |d')(?:jours?|heures?|semaines?|mois|ans|annees?|minutes?)\b"
+    r"|\bhow many (?:days?|hours?|weeks?|months?|years?|minutes?)\b")
+
+
+def wants_exact(question: str) -> bool:
+    """Whether a question wants a figure itself rather than the rule that sets it.
+
+    >>> wants_exact("L'indemnité de recouvrement, c'est combien en euros pile ?")
+    True
+    >>> wants_exact("What's the exact late-payment interest rate in percent?")
+    True
+    >>> wants_exact("What rate do late penalties run at? Finance wants the exact legal reference.")
+    False
+    >>> wants_exact("Au max on lui doit combien ?"), wants_exact("Il corrige en combien d'heures ?")
+    (False, True)
+    """
+    return bool(_EXACT.search(fold(question)))
 
 
 # -- what a question asks of a document it names --------------------------------------

@@ -21,7 +21,7 @@ from terms.text import detect_language, fold, tokens, with_accents
 from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
-from .asks import FIGURES, asked_parts, asks, asks_document, figures_asked
+from .asks import FIGURES, asked_parts, asks, asks_document, figures_asked, wants_exact
 from . import background
 from .background import Background
 from .followup import rewrite
@@ -302,7 +302,7 @@ class Assistant:
                                      names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
-                                     **self.off_topic(evidence))
+                                     exact=wants_exact(query.question), **self.off_topic(evidence))
 
     def off_topic(self, evidence: Evidence) -> dict[str, float | None]:
         """How much nearer the question is to the background (questions of office life the

@@ -105,7 +105,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
             names_absent: bool = False, instruction: bool = False, vocabulary: frozenset[str] | dict = frozenset(),
             leading: list[str] | None = None, background: float = 0.0, foreground: float = 0.0,
             language: str = "fr", names_asked: bool = False, bank: float | None = None,
-            bank_dense: float | None = None, bank_unanswered: float | None = None) -> Signals:
+            bank_dense: float | None = None, bank_unanswered: float | None = None, exact: bool = False) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -114,7 +114,8 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     retrieval channel (None where a channel found nothing); ``quoted``: the sentences the
     answer would quote (``leading``: those of its first passage; default all); ``vocabulary``:
     every term of the documents; ``language``: the documents' language (how their words are
-    analysed, as the question's terms were).
+    analysed, as the question's terms were); ``exact``: the question wants the figure itself
+    ("combien en euros pile ?"), which a formula or a statute's reference does not give.
     """
     figures = asked & set(FIGURES)
     if not hits:
@@ -138,7 +139,9 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     agreement = sum(t == hits[0].passage.id for t in tops) / len(tops) if tops else 0.0
     stated: set[str] = set()
     for text in (quoted if leading is None else leading):
-        stated |= states(text)
+        stated |= states(text, exact)
+    if "duration" in stated:  # "à partir de quand ?" is answered by "trente jours après…"
+        stated.add("date")
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,

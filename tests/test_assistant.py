@@ -273,16 +273,25 @@ def test_a_figure_told_in_passing_is_not_a_figure_asked(assistant, question):
     # the figure's kind is named in the story, the asking sentence only says "combien"
     ("Le client demande le pourcentage de disponibilité de la plateforme SMS pour son cahier des charges. "
      "On met combien d'après nos CGS ?", {"not_given"}),
-    # a ceiling is a sum: the CGS name the insurance but give no amount (the liability
-    # clause that refers to the policy states another sum, the six months' fees: the
-    # answer may then say the terms do not answer rather than point to it)
-    ("c'est combien le plafond de l'assurance RC pro de HC ?", {"not_given", "no_evidence"}),
+    # a ceiling in euros is a sum: the CGS name the insurance but give no amount (the
+    # liability clause that refers to the policy states another sum, the six months' fees:
+    # the answer may then say the terms do not answer rather than point to it)
+    ("c'est combien d'euros le plafond de l'assurance RC pro de HC ?", {"not_given", "no_evidence"}),
 ])
 def test_a_figure_asked_in_other_words_is_still_one_the_terms_do_not_give(assistant, question, reasons):
     answer = assistant.ask(question)
     assert answer.abstained and answer.reason in reasons
     assert all(c.supporting for c in answer.citations)  # a clause shown is context, never the answer
     assert answer.citations or answer.reason == "no_evidence"
+
+
+def test_a_ceiling_asked_without_its_unit_is_never_answered_as_sure(assistant):
+    """"Le plafond de l'assurance, c'est combien ?" without saying in euros: the liability
+    clause's ceiling (the six months' fees, set by the policy's amounts) is near the line.
+    Abstaining or answering with the note to check the clause are both fair; a confident
+    answer is not."""
+    answer = assistant.ask("c'est combien le plafond de l'assurance RC pro de HC ?")
+    assert answer.abstained or answer.notice, (answer.confidence, answer.text)
 
 
 @pytest.mark.parametrize("question, lead", [
@@ -347,3 +356,29 @@ def test_the_company_name_is_read_as_its_role(assistant):
     answer = assistant.ask("What is the liability cap of High Connexion?")
     main = [c for c in answer.citations if not c.supporting]
     assert not answer.abstained and main[0].article == "5"
+
+
+@pytest.mark.parametrize("question", [
+    "L'indemnité forfaitaire pour frais de recouvrement, c'est combien en euros pile ?",
+    "What's the late-payment interest rate as an actual percentage? Finance wants the figure.",
+])
+def test_a_figure_wanted_itself_is_not_given_by_the_rule_that_sets_it(assistant, question):
+    """The CGS set the late-payment rate by a statute's reference and the recovery fee "as
+    the law provides": a question that wants the figure itself in euros or percent is told
+    the terms do not give it, with the clause as context."""
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.reason == "not_given", answer.text
+    assert answer.citations and all(c.supporting for c in answer.citations)
+
+
+@pytest.mark.parametrize("question, quoted", [
+    # a period that ends with its cause: "how long?" is answered without a number
+    ("Le client a tenté de s'introduire sur notre plateforme, on a suspendu ses envois. "
+     "Ça dure combien de temps la suspension ?", "jusqu’à ce que"),
+    # what may be billed on top is a "what", not a figure
+    ("Mon client a trois semaines de retard de paiement, je peux lui facturer quoi en plus ?", "pénalités de retard"),
+])
+def test_a_how_long_or_what_to_bill_question_answered_without_a_figure_is_answered(assistant, question, quoted):
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.text
+    assert any(quoted in c.quote for c in answer.citations if not c.supporting), answer.text
