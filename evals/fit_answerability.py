@@ -5,7 +5,8 @@ sets, computes the signals of ``assistant.decide`` for each, and fits a logistic
 regression (L2, numpy; features standardised, weights given back on the raw scale) that
 predicts ``answerable``. The line is chosen on out-of-fold predictions (5-fold cross-
 validation): the highest share of unanswerable questions abstained on while at most
-``--max-false-abstention`` of answerable ones are, in every dev set (3%, the target). Writes ``assistant/answerability.json``
+``--max-false-abstention`` of answerable ones are, in every dev set (1.5%, half the 3% target:
+see ``MAX_FALSE``). Writes ``assistant/answerability.json``
 (weights, bias, line, and the fit's report) and ``evals/fits/answerability-dev.csv`` (the
 signals of every dev case, so the fit can be redone or inspected without the model).
 
@@ -51,6 +52,31 @@ def collect(sets: list[Path]) -> tuple[list[dict], np.ndarray, np.ndarray]:
             rows.append(vector)
             labels.append(1.0 if case.get("answerable", True) else 0.0)
     return cases, np.asarray(rows, dtype=float), np.asarray(labels)
+
+
+# The share of answerable questions the line may abstain on in cross-validation, in each dev
+# set. The target is 3%, but for a set of new questions, not for the sets the line was drawn
+# on: held out in turn (fit and line on the other six dev sets), a line drawn at 3% abstained
+# on 8.8% of the exam-style set's answerable questions (mean over the seven held-out sets
+# 2.0%, out of scope abstained 0.891); drawn at 1.5%, on 0.9% at most (mean 0.26%, out of
+# scope 0.881); at 2%, 4.4% at most. The fit reports the held-out figures (``held_out``).
+MAX_FALSE = 0.015
+
+
+def held_out(x: np.ndarray, y: np.ndarray, groups: np.ndarray, max_false: float, l2: float,
+             signs: np.ndarray) -> dict[str, dict[str, float]]:
+    """Each dev set held out in turn: the model and its line fitted on the others, the share
+    of its answerable questions abstained on and of its unanswerable ones (what a new set
+    of questions would see)."""
+    out = {}
+    for name in sorted(set(groups.tolist())):
+        kept = groups != name
+        line = choose_line(out_of_fold(x[kept], y[kept], l2=l2, signs=signs), y[kept], max_false, groups[kept])
+        w, b = fit(x[kept], y[kept], l2, signs=signs)
+        p, truth = predict(x[~kept], w, b), y[~kept]
+        out[name] = {"false_abstention": round(float(np.mean(p[truth == 1] < line)), 4),
+                     "abstention_recall": round(float(np.mean(p[truth == 0] < line)), 4) if (truth == 0).any() else None}
+    return out
 
 
 def set_of(sets: list[Path]) -> dict[str, str]:
@@ -138,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signs = np.array([SIGNS[name] for name in FEATURES], dtype=float)
     parser = argparse.ArgumentParser(prog="python -m evals.fit_answerability", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--max-false-abstention", type=float, default=0.03)
+    parser.add_argument("--max-false-abstention", type=float, default=MAX_FALSE)
     parser.add_argument("--l2", type=float, default=10.0)  # chosen by 5-fold CV on dev (1, 10)
     parser.add_argument("--from-table", action="store_true", help="refit from the saved signals, without the model")
     args = parser.parse_args(argv)
@@ -168,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv_abstention_recall": round(float(np.mean(p[y == 0] < line)), 4),
         "cv_false_abstention_per_set": {g: round(float(np.mean(p[(y == 1) & (groups == g)] < line)), 4)
                                         for g in sorted(set(groups.tolist()))},
+        "held_out": held_out(x, y, groups, args.max_false_abstention, args.l2, signs),
     }
     # The same fit without the bank signal, for documents that have no question bank: its
     # other weights are those the signals earn alone (with the bank signal in, it carries
