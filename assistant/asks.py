@@ -121,7 +121,10 @@ _BEFORE_UNIT = r"(?:derniers?|dernieres?|premiers?|premieres?|prochains?|prochai
 # supprimées", "dans un délai compatible avec le Planning", "until the breach is cured".
 _PERIOD_SET = (r"\bjusqu'a\s+ce\s+qu|\bjusqu'au\s+parfait\b|\bdans\s+un\s+delai\s+(?:raisonnable|compatible|suffisant"
                r"|convenable|adapte)|\buntil\b|\bwithin\s+a\s+reasonable\b|\bas\s+soon\s+as\b|\bdes\s+que\b"
-               r"|\bdes\s+(?:la\s+|le\s+)?reception\b")
+               r"|\bdes\s+(?:la\s+|le\s+)?reception\b"
+               # a frequency: "à actualiser annuellement" answers "tous les combien ?"
+               r"|\b(?:annuellement|mensuellement|trimestriellement|semestriellement|quotidiennement"
+               r"|annually|yearly|monthly|quarterly|weekly|daily)\b")
 # Figures a sentence states outright (not just the word "délai"): what a figure question needs.
 _STATED = {
     # ("six (6) derniers mois": French may put an adjective between the number and its unit)
@@ -144,7 +147,8 @@ _STATED = {
                          r"|\b(?:amount|price|fee)s? (?:\w+ ){0,2}?(?:shown|stated|set out|specified|set|agreed) (?:in|on) the"
                          r" (?:quote|quotation|order|contract)\b"),
     # (or a rate set by a statute the sentence cites: "au taux prévu à l'article L. 441-10")
-    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de)\b"
+    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*%|\bpour ?cent\b|\bpercent\b|\btaux (?:d'interet|legal|de|en vigueur)\b"
+                             r"|\b(?:rate in force|prevailing rate|applicable rate)\b"
                              r"|\btaux (?:prevu|fixe|defini|vise|mentionne)e?s? (?:a|au|par) (?:l'article|l'art\b|article|la loi"
                              r"|le code)|\brate (?:set|provided|laid down|defined|specified) (?:in|by|under) (?:article|section"
                              r"|the law|statute)"),
