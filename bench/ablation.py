@@ -12,6 +12,9 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
 - ``situations``: the situations vocabulary alone (story words -> the clause's words);
 - ``asks``: sentences preferred for carrying the kind of fact the question asks for;
 - ``join``: a second sentence quoted when nearly as good (back to the old, tight margin);
+- ``other_passage``: a second passage's best sentence quoted too when nearly as good;
+- ``exact``: a question wanting a figure itself ("combien en euros pile ?", "how many hours")
+  not answered by the rule that sets it (a formula, a statute's reference, a condition);
 - ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
 - ``definitions``: definitions (passages and their sentences) stepping back unless asked for;
 - ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
@@ -73,6 +76,10 @@ def turned_off(signal: str):
         put(answer, "FIGURE_WEIGHT", 0.0)
     elif signal == "join":
         put(answer, "JOIN_MARGIN", 0.012)
+    elif signal == "other_passage":
+        put(answer, "OTHER_PASSAGE_MARGIN", 0.0)
+    elif signal == "exact":
+        put(core, "wants_exact", lambda question: False)
     elif signal == "parties":
         put(core, "as_roles", lambda question, names: question)
     elif signal == "definitions":
@@ -95,7 +102,8 @@ def turned_off(signal: str):
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,parties,definitions,answerability")
+    parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,other_passage,"
+                                               "exact,parties,definitions,answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)

@@ -29,7 +29,9 @@ from terms.text import fold
 DATA = Path(__file__).parent / "data" / "safety"
 CASES = [json.loads(line) for line in (DATA / "hostile.jsonl").read_text(encoding="utf-8").splitlines() if line]
 MAX_QUOTED_CHARS = 1500
-MAX_QUOTED_SENTENCES = 3
+# The quote's sentences (``Settings.max_quote_sentences``) and the best sentence of a second
+# passage nearly as good (``answer.OTHER_PASSAGE_MARGIN``).
+MAX_QUOTED_SENTENCES = 4
 _QUOTE = re.compile(r"«\s*(.+?)\s*»", re.S)
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
 # Lines of our prompts long enough to be recognised if they leak.
