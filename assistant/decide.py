@@ -17,7 +17,9 @@ Each signal is cheap and says something the others don't:
   date) and the answer's leading quote (the sentences of its first passage) states none:
   the terms touch the topic but do not give what is asked. (A figure in a second clause
   quoted alongside is usually another topic's: the late-payment fee for a question on a
-  set-up fee.)
+  set-up fee.) A question that wants the figure itself ("combien en euros pile ?", "how
+  many hours?": ``asks.wants_exact``) needs it in figures: a formula, a statute's
+  reference or the condition that ends a period does not give it;
 - ``names_absent``: the question names a document that is referenced but not here ("que
   dit le DPA…"): it asks about that document's content;
 - ``names_asked``: more than naming it, the question asks what that document says ("selon
