@@ -125,19 +125,22 @@ _PERIOD_SET = (r"\bjusqu'a\s+ce\s+qu|\bjusqu'au\s+parfait\b|\bdans\s+un\s+delai\
                # a frequency: "à actualiser annuellement" answers "tous les combien ?"
                r"|\b(?:annuellement|mensuellement|trimestriellement|semestriellement|quotidiennement"
                r"|annually|yearly|monthly|quarterly|weekly|daily)\b")
+# A duration, an amount and a rate in figures ("six (6) derniers mois": French may put an
+# adjective between the number and its unit).
+_DURATION_IN_FIGURES = (rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:jours?|mois|ans|annees?"
+                        rf"|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?)\b")
+_AMOUNT_IN_FIGURES = (r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
+                      r"|(?:€|eur|\$|£|usd|gbp)\s*\d")
+_RATE_IN_FIGURES = r"\d+(?:[.,]\d+)?\s*(?:%|pour ?cent\b|percent\b)"
 # Figures a sentence states outright (not just the word "délai"): what a figure question needs.
 _STATED = {
-    # ("six (6) derniers mois": French may put an adjective between the number and its unit)
-    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:jours?|mois|ans|annees?"
-                           rf"|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?)\b"
-                           # or a period the terms set by what ends it: what "how long?" is answered
-                           # with when no number is given (unless the figure itself is wanted)
-                           rf"|{_PERIOD_SET}"),
+    # a duration in figures, or a period the terms set by what ends it: what "how long?" is
+    # answered with when no number is given (unless the figure itself is wanted)
+    "duration": re.compile(rf"{_DURATION_IN_FIGURES}|{_PERIOD_SET}"),
     # an amount in figures, or one set by a formula ("jusqu'au montant total semestriel de
     # la rémunération", "égal à la rémunération des six derniers mois"): what a question
     # asking "au max on paie combien ?" is answered with
-    "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
-                         r"|(?:€|eur|\$|£|usd|gbp)\s*\d"
+    "amount": re.compile(rf"{_AMOUNT_IN_FIGURES}"
                          r"|\b(?:egale?s? (?:a|au)|limitee?s? (?:a|au|aux)|plafonnee?s? (?:a|au)|dans la limite d"
                          r"|jusqu'au montant|a hauteur d|fixee?s? (?:a|au)|equal to|capped at|limited to|up to the amount"
                          r"|fixed at|set at)\b.{0,80}?\b(?:montant|remuneration|sommes?|prix|fees|amount)\b"
@@ -298,18 +301,13 @@ def states(text: str, exact: bool = False) -> frozenset[str]:
     ['number']
     """
     folded = fold(text)
-    patterns = {**_STATED, **_IN_FIGURES} if exact else _STATED
-    return frozenset(kind for kind, pattern in patterns.items() if pattern.search(folded))
+    return frozenset(kind for kind, pattern in (_STATED_IN_FIGURES if exact else _STATED).items()
+                     if pattern.search(folded))
 
 
-# An amount, a rate or a duration in figures: what a question wanting the figure itself needs.
-_IN_FIGURES = {
-    "amount": re.compile(r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
-                         r"|(?:€|eur|\$|£|usd|gbp)\s*\d"),
-    "percentage": re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|pour ?cent\b|percent\b)"),
-    "duration": re.compile(rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:jours?|mois|ans|annees?"
-                           rf"|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?)\b"),
-}
+# What a question wanting the figure itself needs: an amount, a rate or a duration in figures.
+_STATED_IN_FIGURES = {**_STATED, "duration": re.compile(_DURATION_IN_FIGURES), "amount": re.compile(_AMOUNT_IN_FIGURES),
+                      "percentage": re.compile(_RATE_IN_FIGURES)}
 # A question that wants the figure itself, not the rule that sets it: "c'est combien en euros
 # pile ?", "le taux en pourcentage, le chiffre exact", "the exact rate in percent".
 _EXACT = re.compile(
