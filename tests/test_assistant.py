@@ -382,3 +382,18 @@ def test_a_how_long_or_what_to_bill_question_answered_without_a_figure_is_answer
     answer = assistant.ask(question)
     assert not answer.abstained, answer.text
     assert any(quoted in c.quote for c in answer.citations if not c.supporting), answer.text
+    # and the clause is not taken for one that leaves the figure asked for unsaid
+    with assistant.search.pinned():
+        query = assistant.rewrite(question, [])
+        evidence = assistant.gather(query, 5)
+        signals = assistant.signals(query, evidence, assistant.choose(query, evidence))
+    assert signals.figure_missing == 0.0
+
+
+def test_a_situation_on_two_clauses_quotes_both(assistant):
+    """An unpaid invoice and who owns the app meanwhile: the retention of title (article 4)
+    and the suspension for non-payment (article 3), though the question asks one thing."""
+    answer = assistant.ask("le client a pas payé la derniere facture de l'appli, on peut arreter de bosser "
+                           "et l'appli est a qui ?")
+    quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
+    assert "conserve la propriété" in quotes and "suspend l’exécution" in quotes, answer.text
