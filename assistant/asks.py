@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from terms.text import fold
+from terms.text import EN_STOP, FR_STOP, fold
 
 # -- what a question asks -----------------------------------------------------------
 # "What can we charge him?" points to the sentences that bill something (an amount's), but
@@ -368,3 +368,52 @@ def asks_document(question: str, names: list[str]) -> bool:
                           rf"|{name}(?:\s+\S+){{0,3}}?\s+(?:{_SAYS})\b"
                           rf"|\b(?:que dit|que disent|qu'impose\w*|que prevoi\w*|what do|what does|does|do)\s+"
                           rf"(?:\S+\s+){{0,3}}?{name}", folded))
+
+
+# -- what a figure asked is the figure of ----------------------------------------------
+# "le taux de disponibilité", "la durée de garantie", "the warranty period", "the coverage
+# limit of the policy": the noun a figure word is bound to. A rate stated for VAT does not
+# give an availability rate, nor a three-month notice a warranty period.
+_FIGURE_WORDS = {"fr": "taux|pourcentage|duree|delai|montant|prix|cout|tarif|plafond|preavis|frais|indemnite|periode",
+                 # (by language: folded, a French "raté" reads as the English "rate")
+                 "en": "rate|percentage|period|limit|cap|ceiling|fee|price|cost|deadline|notice|amount|duration"}
+_FIGURE_WORD = "|".join(_FIGURE_WORDS.values())
+_OF = {language: re.compile(rf"\b(?:{words})s?\s+(?:\w+\s+)?(?:de la |de l'|des |du |de |d'"
+                            r"|of (?:the |a |an |our |your |their )?)([a-z][\w-]{3,})")
+       for language, words in _FIGURE_WORDS.items()}
+_BEFORE = {language: re.compile(rf"\b([a-z][\w-]{{3,}})\s+(?:{words})s?\b") for language, words in _FIGURE_WORDS.items()}
+# Words that name no subject of their own: the figure words and their units, the parties,
+# the words that qualify any figure ("exact", "maximum", "prévu").
+_NO_SUBJECT = frozenset((_FIGURE_WORD + "|temps|jour|jours|mois|semaines|heures|annees|euros|much|many|notre|votre"
+                         "|client|customer|prestataire|provider|exact|exactly|precise|actual|legal|maximum|minimum|max"
+                         "|total|current|standard|usual|agreed|prevu|applicable|guaranteed|garanti|contractual"
+                         "|contractuel|payment|aucune|aucun|sans|mise|niveau|original").split("|")) | FR_STOP | EN_STOP
+
+
+@lru_cache(maxsize=4096)
+def figure_subject(question: str, language: str = "fr") -> tuple[str, ...]:
+    """The words a figure the question asks for is bound to ("taux de disponibilité",
+    "warranty period"), or () when it names none.
+
+    >>> figure_subject("C'est quel taux de disponibilité qu'on garantit ?")
+    ('disponibilite',)
+    >>> figure_subject("How long is the warranty period on an app?", "en")
+    ('warranty',)
+    >>> figure_subject("Un envoi raté nous a coûté un client : au max il peut nous réclamer combien ?")
+    ()
+    >>> figure_subject("Combien de temps a le client pour payer ?")
+    ()
+    """
+    part = fold(asking_part(question))
+    of, before = _OF.get(language, _OF["fr"]), _BEFORE.get(language, _BEFORE["fr"])
+    found = [m.group(1) for m in of.finditer(part)] + [m.group(1) for m in before.finditer(part)]
+    return tuple(dict.fromkeys(w for w in found if w not in _NO_SUBJECT))
+
+
+@lru_cache(maxsize=4)
+def figure_word_terms(language: str) -> frozenset[str]:
+    """The figure words' terms in a language's analysis ("période de garantie" renders
+    "warranty period": its "période" is not what the period is of)."""
+    from terms.text import tokens
+
+    return frozenset(tokens(" ".join(_FIGURE_WORD.split("|") + ["periode", "délai", "durée", "période"]), language))

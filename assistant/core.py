@@ -21,7 +21,8 @@ from terms.text import detect_language, fold, tokens, with_accents
 from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
-from .asks import FIGURES, asked_parts, asks, asks_document, figures_asked, wants_exact
+from .asks import (FIGURES, asked_parts, asks, asks_document, figure_subject, figure_word_terms, figures_asked,
+                   wants_exact)
 from . import background
 from .background import Background
 from .followup import rewrite
@@ -280,7 +281,7 @@ class Assistant:
         confidence = 0.5 + (p - line) / (2 * (1 - line)) if p >= line else 0.5 * p / line
         if p >= line:
             return Decision(True, round(confidence, 3), pointers)
-        return Decision(False, round(confidence, 3), pointers, "not_given" if s.figure_missing else "no_evidence")
+        return Decision(False, round(confidence, 3), pointers, "not_given" if s.figure_missing or s.figure_off_subject else "no_evidence")
 
     def signals(self, query: Query, evidence: Evidence, picked: list[Picked]) -> answerability.Signals:
         """The answerability signals of one question (``assistant.decide``)."""
@@ -292,17 +293,37 @@ class Assistant:
             wanted = tokens(extra, "fr")
         elif extra:
             wanted = wanted + tokens(extra, "fr")
-        named = self._named(query.standalone)
+        absent = self._named(query.standalone)
+        subject = figure_subject(query.question, query.language)
+        if subject:  # in the documents' terms, without the figure words its renderings bring
+            words = " ".join(subject).replace("-", " ")
+            rendered = expand(words, query.language, corpus) if query.language != corpus else ""
+            subject = frozenset(tokens(f"{words} {rendered}", corpus)) - figure_word_terms(corpus)
         quoted = [p.text[a:b] for p, a, b, _ in picked]
         leading = [p.text[a:b] for p, a, b, _ in picked if p.id == picked[0][0].id]
+        named = [self._bank_names(evidence.snapshot, p, a, b, subject) for p, a, b, _ in picked
+                 if p.id == picked[0][0].id] if subject else None
         return answerability.signals(wanted, figures_asked(query.question), evidence.hits, quoted,
                                      max(x[3] for x in picked),
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
-                                     names_absent=bool(named),
-                                     names_asked=asks_document(query.standalone, [n for d in named for n in d.names]),
+                                     names_absent=bool(absent),
+                                     names_asked=asks_document(query.standalone, [n for d in absent for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
-                                     exact=wants_exact(query.question), **self.off_topic(evidence))
+                                     exact=wants_exact(query.question), subject=frozenset(subject),
+                                     leading_context=picked[0][0].context, leading_named=named,
+                                     **self.off_topic(evidence))
+
+    @staticmethod
+    def _bank_names(snap: Snapshot, passage, start: int, end: int, subject: frozenset[str]) -> bool:
+        """Whether the bank questions a quoted span's sentences answer use one of ``subject``'s
+        terms: askers' words for what the sentence says ("la validité d'un devis" for "valable
+        un (1) mois"), which the sentence itself need not use."""
+        if snap.bank is None or not subject:
+            return False
+        scores = snap.bank.sentence_lexical.scores(sorted(subject))
+        return any(scores[i] > 0 for i in snap.sentences_of.get(passage.id, [])
+                   if passage.start + start <= snap.sentences[i].start < passage.start + end)
 
     def off_topic(self, evidence: Evidence) -> dict[str, float | None]:
         """How much nearer the question is to the background (questions of office life the

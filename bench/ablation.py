@@ -15,6 +15,8 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
 - ``other_passage``: a second passage's best sentence quoted too when nearly as good;
 - ``exact``: a question wanting a figure itself ("combien en euros pile ?", "how many hours")
   not answered by the rule that sets it (a formula, a statute's reference, a condition);
+- ``figure_subject``: a figure asked read without what it is the figure of (a VAT rate then
+  answers an availability-rate question);
 - ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
 - ``definitions``: definitions (passages and their sentences) stepping back unless asked for;
 - ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
@@ -80,6 +82,8 @@ def turned_off(signal: str):
         put(answer, "OTHER_PASSAGE_MARGIN", 0.0)
     elif signal == "exact":
         put(core, "wants_exact", lambda question: False)
+    elif signal == "figure_subject":
+        put(core, "figure_subject", lambda question, language="fr": ())
     elif signal == "parties":
         put(core, "as_roles", lambda question, names: question)
     elif signal == "definitions":
@@ -103,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,other_passage,"
-                                               "exact,parties,definitions,answerability")
+                                               "exact,figure_subject,parties,definitions,answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)

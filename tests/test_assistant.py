@@ -397,3 +397,25 @@ def test_a_situation_on_two_clauses_quotes_both(assistant):
                            "et l'appli est a qui ?")
     quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
     assert "conserve la propriété" in quotes and "suspend l’exécution" in quotes, answer.text
+
+
+@pytest.mark.parametrize("question, off_subject", [
+    # the terms state a rate (VAT's, the late-payment penalties') and a period (notice,
+    # renewal), but not a click rate nor a trial period
+    ("Quel est le taux de clics garanti sur une campagne SMS ?", True),
+    ("How long is the free trial period on the SMS platform?", True),
+    ("Quel est le taux des pénalités de retard ?", False),
+    ("How long is the notice period to end an open-ended contract?", False),
+])
+def test_a_figure_stated_for_something_else_does_not_answer(assistant, question, off_subject):
+    with assistant.search.pinned():
+        query = assistant.rewrite(question, [])
+        evidence = assistant.gather(query, 5)
+        signals = assistant.signals(query, evidence, assistant.choose(query, evidence))
+    assert signals.figure_missing == 0.0  # a figure of the kind asked is there…
+    assert signals.figure_off_subject == float(off_subject)  # …but of what is asked?
+    answer = assistant.ask(question)
+    if off_subject:
+        assert answer.abstained and answer.reason == "not_given", answer.text
+    else:
+        assert not answer.abstained, answer.text
