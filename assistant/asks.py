@@ -417,3 +417,39 @@ def figure_word_terms(language: str) -> frozenset[str]:
     from terms.text import tokens
 
     return frozenset(tokens(" ".join(_FIGURE_WORD.split("|") + ["periode", "délai", "durée", "période"]), language))
+
+
+# -- a figure the question proposes ------------------------------------------------------
+# "je peux lui écrire 99,9 % ?", "genre 4h ouvrées ?", "within 4 business hours?": a figure
+# the asker puts forward for what they ask. Sales staff check a figure they were told as
+# often as they ask one; when the clause found does not hold it, the terms may not give it.
+_UNITS = {"percentage": r"%|pour ?cent\b|percent\b", "amount": r"€|euros?\b|eur\b|k€|balles\b|\$|£|dollars?\b",
+          "duration": r"h\b|heures?\b|hours?\b|hrs?\b|jours?\b|j\b|days?\b|semaines?\b|weeks?\b|mois\b|months?\b"
+                      r"|ans\b|annees?\b|years?\b|minutes?\b|min\b"}
+_PROPOSED = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:k\s*)?(?:(?:business|working|calendar|ouvres?|ouvrables?|"
+                       r"calendaires?|pleins?) )?(" + "|".join(f"(?P<{k}>{u})" for k, u in _UNITS.items()) + ")")
+
+
+def proposed_figures(question: str) -> tuple[tuple[str, str], ...]:
+    """The figures a question's asking sentences put forward, as (number, kind).
+
+    >>> proposed_figures("Le client veut un engagement. Je lui écris 99,9 % de dispo ?")
+    (('99,9', 'percentage'),)
+    >>> proposed_figures("What's our response time for a ticket, within 4 business hours?")
+    (('4', 'duration'),)
+    >>> proposed_figures("Facture de 5 000 € impayée. On peut suspendre ?")
+    ()
+    """
+    out = []
+    for m in _PROPOSED.finditer(fold(asking_part(question))):
+        kind = next(k for k in _UNITS if m.group(k))
+        out.append((m.group(1), kind))
+    return tuple(out)
+
+
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The numbers a text writes in figures ("trente (30) jours" holds "30")."""
+    return frozenset(_DIGITS.findall(text))

@@ -22,7 +22,7 @@ from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .asks import (FIGURES, asked_parts, asks, asks_document, figure_subject, figure_word_terms, figures_asked,
-                   wants_exact)
+                   proposed_figures, wants_exact)
 from . import background
 from .background import Background
 from .followup import rewrite
@@ -281,7 +281,8 @@ class Assistant:
         confidence = 0.5 + (p - line) / (2 * (1 - line)) if p >= line else 0.5 * p / line
         if p >= line:
             return Decision(True, round(confidence, 3), pointers)
-        return Decision(False, round(confidence, 3), pointers, "not_given" if s.figure_missing or s.figure_off_subject else "no_evidence")
+        not_given = s.figure_missing or s.figure_off_subject or s.figure_proposed
+        return Decision(False, round(confidence, 3), pointers, "not_given" if not_given else "no_evidence")
 
     def signals(self, query: Query, evidence: Evidence, picked: list[Picked]) -> answerability.Signals:
         """The answerability signals of one question (``assistant.decide``)."""
@@ -312,6 +313,7 @@ class Assistant:
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
                                      exact=wants_exact(query.question), subject=frozenset(subject),
                                      leading_context=picked[0][0].context, leading_named=named,
+                                     proposed=proposed_figures(query.question), leading_passage=picked[0][0].text,
                                      **self.off_topic(evidence))
 
     @staticmethod

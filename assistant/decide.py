@@ -32,6 +32,12 @@ Each signal is cheap and says something the others don't:
   0.39% → 0.26% on average, 1.8% → 0.9% at most. Counting a word only when 10%, 20% or 35%
   of them use it raised cross-validated recall, 0.889 → 0.899 / 0.910, but held-out false
   abstentions too, up to 2.7%.)
+- ``figure_proposed``: the question puts forward a figure of the kind it asks for ("je
+  peux lui écrire 99,9 % ?", "within 4 business hours?", "on a 30 jours max ?") that the
+  leading quote's passage does not hold. Sales staff check figures they were told; when the
+  clause found does not hold the figure, the terms usually do not give it (a story's
+  figures, "3 semaines de retard", are of another kind than what it asks, or told before
+  the asking sentence);
 - ``names_absent``: the question names a document that is referenced but not here ("que
   dit le DPA…"): it asks about that document's content;
 - ``names_asked``: more than naming it, the question asks what that document says ("selon
@@ -71,18 +77,18 @@ from pathlib import Path
 
 from terms.text import tokens
 
-from .asks import FIGURES, states
+from .asks import FIGURES, numbers, states
 from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
 FEATURES = ("evidence", "best_dense", "best_sentence", "coverage", "quote_coverage", "known", "margin", "agreement",
             "figure_missing", "names_absent", "instruction", "cross", "background", "foreground", "names_asked",
-            "bank", "bank_dense", "bank_unanswered", "figure_off_subject")
+            "bank", "bank_dense", "bank_unanswered", "figure_off_subject", "figure_proposed")
 # The side of zero each weight is fitted on: +1 argues for answering, -1 against, 0 either.
 SIGNS = {"evidence": 1, "best_dense": 1, "best_sentence": 1, "coverage": 1, "quote_coverage": 1, "known": 1,
          "margin": 1, "agreement": 1, "figure_missing": -1, "names_absent": -1, "instruction": -1, "cross": 0,
          "background": -1, "foreground": -1, "names_asked": -1, "bank": -1, "bank_dense": 1, "bank_unanswered": -1,
-         "figure_off_subject": -1}
+         "figure_off_subject": -1, "figure_proposed": -1}
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,9 @@ class Signals:
     # The figure asked is bound to a subject ("le taux de disponibilité", "the warranty
     # period") and the leading quote states that kind of figure only for something else.
     figure_off_subject: float = 0.0
+    # The question puts forward a figure of the kind it asks ("genre 99,9 % ?") that the
+    # leading quote's passage does not hold.
+    figure_proposed: float = 0.0
 
     def vector(self) -> list[float]:
         """The signals in ``FEATURES`` order (a missing bank signal at its dev mean)."""
@@ -125,7 +134,8 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
             language: str = "fr", names_asked: bool = False, bank: float | None = None,
             bank_dense: float | None = None, bank_unanswered: float | None = None, exact: bool = False,
             subject: frozenset[str] = frozenset(), leading_context: str = "",
-            leading_named: list[bool] | None = None) -> Signals:
+            leading_named: list[bool] | None = None, proposed: tuple[tuple[str, str], ...] = (),
+            leading_passage: str = "") -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -139,7 +149,9 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     ``subject``: the terms (in the documents' analysis) of what the figure asked is the figure
     of (``asks.figure_subject``); ``leading_context``: the heading of the leading quote's passage;
     ``leading_named``: for each leading sentence, whether the questions it is known to answer
-    (the question bank) use one of those terms.
+    (the question bank) use one of those terms; ``proposed``: the figures the question puts
+    forward, as (number, kind) (``asks.proposed_figures``); ``leading_passage``: the text of
+    the leading quote's passage.
     """
     figures = asked & set(FIGURES)
     if not hits:
@@ -175,10 +187,12 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
         stating = [(text, by_bank) for text, by_bank in zip(texts, named) if figures & states(text, exact)]
         if not any(by_bank or subject & set(tokens(text, language)) for text, by_bank in stating):
             figure_off_subject = 1.0
+    held = numbers(leading_passage)
+    figure_proposed = 1.0 if any(kind in figures and number not in held for number, kind in proposed) else 0.0
     evidence = 0.5 * best_dense + 0.5 * best_sentence - level
     return Signals(evidence, best_dense, best_sentence, coverage, quote_coverage, known, margin, agreement, figure_missing,
                    float(names_absent), float(instruction), float(cross), background, foreground, float(names_asked),
-                   bank, bank_dense, bank_unanswered, figure_off_subject)
+                   bank, bank_dense, bank_unanswered, figure_off_subject, figure_proposed)
 
 
 @lru_cache(maxsize=1)

@@ -419,3 +419,23 @@ def test_a_figure_stated_for_something_else_does_not_answer(assistant, question,
         assert answer.abstained and answer.reason == "not_given", answer.text
     else:
         assert not answer.abstained, answer.text
+
+
+@pytest.mark.parametrize("question, answered", [
+    # a figure put forward that the clause found does not hold: the terms do not give it
+    ("C'est quoi le délai de mise en ligne d'une campagne après le BAT, 24h ?", False),
+    ("How long do we have to restore the service after a major outage, 4 hours?", False),
+    # a wrong figure checked against the clause that sets the right one is answered
+    ("Le délai de paiement de nos factures c'est 60 jours ?", True),
+])
+def test_a_figure_put_forward_that_the_clause_does_not_hold(assistant, question, answered):
+    with assistant.search.pinned():
+        query = assistant.rewrite(question, [])
+        evidence = assistant.gather(query, 5)
+        signals = assistant.signals(query, evidence, assistant.choose(query, evidence))
+    assert signals.figure_proposed == 1.0 and signals.figure_missing == 0.0
+    answer = assistant.ask(question)
+    if answered:
+        assert not answer.abstained and any("30 jours" in c.quote for c in answer.citations), answer.text
+    else:
+        assert answer.abstained and answer.reason == "not_given", answer.text
