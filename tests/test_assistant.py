@@ -358,6 +358,14 @@ def test_the_company_name_is_read_as_its_role(assistant):
     assert not answer.abstained and main[0].article == "5"
 
 
+def signals_of(assistant, question: str):
+    """The answerability signals of a question, as the answer would be decided on them."""
+    with assistant.search.pinned():
+        query = assistant.rewrite(question, [])
+        evidence = assistant.gather(query, 5)
+        return assistant.signals(query, evidence, assistant.choose(query, evidence))
+
+
 @pytest.mark.parametrize("question", [
     "L'indemnité forfaitaire pour frais de recouvrement, c'est combien en euros pile ?",
     "What's the late-payment interest rate as an actual percentage? Finance wants the figure.",
@@ -383,10 +391,7 @@ def test_a_how_long_or_what_to_bill_question_answered_without_a_figure_is_answer
     assert not answer.abstained, answer.text
     assert any(quoted in c.quote for c in answer.citations if not c.supporting), answer.text
     # and the clause is not taken for one that leaves the figure asked for unsaid
-    with assistant.search.pinned():
-        query = assistant.rewrite(question, [])
-        evidence = assistant.gather(query, 5)
-        signals = assistant.signals(query, evidence, assistant.choose(query, evidence))
+    signals = signals_of(assistant, question)
     assert signals.figure_missing == 0.0
 
 
@@ -408,10 +413,7 @@ def test_a_situation_on_two_clauses_quotes_both(assistant):
     ("How long is the notice period to end an open-ended contract?", False),
 ])
 def test_a_figure_stated_for_something_else_does_not_answer(assistant, question, off_subject):
-    with assistant.search.pinned():
-        query = assistant.rewrite(question, [])
-        evidence = assistant.gather(query, 5)
-        signals = assistant.signals(query, evidence, assistant.choose(query, evidence))
+    signals = signals_of(assistant, question)
     assert signals.figure_missing == 0.0  # a figure of the kind asked is there…
     assert signals.figure_off_subject == float(off_subject)  # …but of what is asked?
     answer = assistant.ask(question)
@@ -429,10 +431,7 @@ def test_a_figure_stated_for_something_else_does_not_answer(assistant, question,
     ("Le délai de paiement de nos factures c'est 60 jours ?", True),
 ])
 def test_a_figure_put_forward_that_the_clause_does_not_hold(assistant, question, answered):
-    with assistant.search.pinned():
-        query = assistant.rewrite(question, [])
-        evidence = assistant.gather(query, 5)
-        signals = assistant.signals(query, evidence, assistant.choose(query, evidence))
+    signals = signals_of(assistant, question)
     assert signals.figure_proposed == 1.0 and signals.figure_missing == 0.0
     answer = assistant.ask(question)
     if answered:
