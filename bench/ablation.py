@@ -17,6 +17,7 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
   not answered by the rule that sets it (a formula, a statute's reference, a condition);
 - ``figure_subject``: a figure asked read without what it is the figure of (a VAT rate then
   answers an availability-rate question);
+- ``figure_proposed``: a figure the question puts forward ("genre 99,9 % ?") not read;
 - ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
 - ``definitions``: definitions (passages and their sentences) stepping back unless asked for;
 - ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
@@ -84,6 +85,8 @@ def turned_off(signal: str):
         put(core, "wants_exact", lambda question: False)
     elif signal == "figure_subject":
         put(core, "figure_subject", lambda question, language="fr": ())
+    elif signal == "figure_proposed":
+        put(core, "proposed_figures", lambda question: ())
     elif signal == "parties":
         put(core, "as_roles", lambda question, names: question)
     elif signal == "definitions":
@@ -107,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,other_passage,"
-                                               "exact,figure_subject,parties,definitions,answerability")
+                                               "exact,figure_subject,figure_proposed,parties,definitions,"
+                                               "answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
