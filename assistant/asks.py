@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from terms.text import EN_STOP, FR_STOP, fold
+from terms.text import EN_STOP, FR_STOP, fold, tokens
 
 # -- what a question asks -----------------------------------------------------------
 # "What can we charge him?" points to the sentences that bill something (an amount's), but
@@ -127,8 +127,8 @@ _PERIOD_SET = (r"\bjusqu'a\s+ce\s+qu|\bjusqu'au\s+parfait\b|\bdans\s+un\s+delai\
                r"|annually|yearly|monthly|quarterly|weekly|daily)\b")
 # A duration, an amount and a rate in figures ("six (6) derniers mois": French may put an
 # adjective between the number and its unit).
-_DURATION_IN_FIGURES = (rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:jours?|mois|ans|annees?"
-                        rf"|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?)\b")
+_DURATION_UNITS = r"jours?|mois|ans|annees?|semaines?|heures?|h\b|minutes?|days?|weeks?|months?|years?|hours?"
+_DURATION_IN_FIGURES = rf"\b{_NUMBER}\s*(?:\(\d+\)\s*)?(?:{_QUALIFIER}|{_BEFORE_UNIT})?(?:{_DURATION_UNITS})\b"
 _AMOUNT_IN_FIGURES = (r"\d[\d\s.,]*\s*(?:€|euros?|eur\b|k€|\$|£|dollars?\b|pounds?\b|usd\b|gbp\b)"
                       r"|(?:€|eur|\$|£|usd|gbp)\s*\d")
 _RATE_IN_FIGURES = r"\d+(?:[.,]\d+)?\s*(?:%|pour ?cent\b|percent\b)"
@@ -414,9 +414,7 @@ def figure_subject(question: str, language: str = "fr") -> tuple[str, ...]:
 def figure_word_terms(language: str) -> frozenset[str]:
     """The figure words' terms in a language's analysis ("période de garantie" renders
     "warranty period": its "période" is not what the period is of)."""
-    from terms.text import tokens
-
-    return frozenset(tokens(" ".join(_FIGURE_WORD.split("|") + ["periode", "délai", "durée", "période"]), language))
+    return frozenset(tokens(" ".join(_FIGURE_WORD.split("|")), language))
 
 
 # -- a figure the question proposes ------------------------------------------------------
@@ -424,8 +422,7 @@ def figure_word_terms(language: str) -> frozenset[str]:
 # the asker puts forward for what they ask. Sales staff check a figure they were told as
 # often as they ask one; when the clause found does not hold it, the terms may not give it.
 _UNITS = {"percentage": r"%|pour ?cent\b|percent\b", "amount": r"€|euros?\b|eur\b|k€|balles\b|\$|£|dollars?\b",
-          "duration": r"h\b|heures?\b|hours?\b|hrs?\b|jours?\b|j\b|days?\b|semaines?\b|weeks?\b|mois\b|months?\b"
-                      r"|ans\b|annees?\b|years?\b|minutes?\b|min\b"}
+          "duration": rf"(?:{_DURATION_UNITS}|hrs?|j|min)\b"}
 _PROPOSED = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:k\s*)?(?:(?:business|working|calendar|ouvres?|ouvrables?|"
                        r"calendaires?|pleins?) )?(" + "|".join(f"(?P<{k}>{u})" for k, u in _UNITS.items()) + ")")
 

@@ -295,15 +295,15 @@ class Assistant:
         elif extra:
             wanted = wanted + tokens(extra, "fr")
         absent = self._named(query.standalone)
-        subject = figure_subject(query.question, query.language)
-        if subject:  # in the documents' terms, without the figure words its renderings bring
-            words = " ".join(subject).replace("-", " ")
+        subject: frozenset[str] = frozenset()
+        if words := " ".join(figure_subject(query.question, query.language)).replace("-", " "):
+            # in the documents' terms, without the figure words its renderings bring
             rendered = expand(words, query.language, corpus) if query.language != corpus else ""
             subject = frozenset(tokens(f"{words} {rendered}", corpus)) - figure_word_terms(corpus)
         quoted = [p.text[a:b] for p, a, b, _ in picked]
-        leading = [p.text[a:b] for p, a, b, _ in picked if p.id == picked[0][0].id]
-        named = [self._bank_names(evidence.snapshot, p, a, b, subject) for p, a, b, _ in picked
-                 if p.id == picked[0][0].id] if subject else None
+        spans = [(p, a, b) for p, a, b, _ in picked if p.id == picked[0][0].id]
+        leading = [p.text[a:b] for p, a, b in spans]
+        named = self._bank_names(evidence.snapshot, spans, subject) if subject else None
         return answerability.signals(wanted, figures_asked(query.question), evidence.hits, quoted,
                                      max(x[3] for x in picked),
                                      self.threshold(query.language), cross, list(evidence.firsts.values()),
@@ -311,21 +311,21 @@ class Assistant:
                                      names_asked=asks_document(query.standalone, [n for d in absent for n in d.names]),
                                      instruction=reads_as_instruction(query.question),
                                      vocabulary=evidence.snapshot.bm25.idf, leading=leading, language=corpus,
-                                     exact=wants_exact(query.question), subject=frozenset(subject),
+                                     exact=wants_exact(query.question), subject=subject,
                                      leading_context=picked[0][0].context, leading_named=named,
                                      proposed=proposed_figures(query.question), leading_passage=picked[0][0].text,
                                      **self.off_topic(evidence))
 
     @staticmethod
-    def _bank_names(snap: Snapshot, passage, start: int, end: int, subject: frozenset[str]) -> bool:
-        """Whether the bank questions a quoted span's sentences answer use one of ``subject``'s
-        terms: askers' words for what the sentence says ("la validité d'un devis" for "valable
-        un (1) mois"), which the sentence itself need not use."""
-        if snap.bank is None or not subject:
-            return False
-        scores = snap.bank.sentence_lexical.scores(sorted(subject))
-        return any(scores[i] > 0 for i in snap.sentences_of.get(passage.id, [])
-                   if passage.start + start <= snap.sentences[i].start < passage.start + end)
+    def _bank_names(snap: Snapshot, spans: list[tuple], subject: frozenset[str]) -> list[bool]:
+        """For each quoted span (passage, start, end), whether the bank questions its
+        sentences answer use one of ``subject``'s terms: askers' words for what the sentence
+        says ("la validité d'un devis" for "valable un (1) mois"), which it need not use itself."""
+        if snap.bank is None:
+            return [False] * len(spans)
+        scores = snap.bank.sentence_lexical.scores(sorted(subject))  # every sentence's, once
+        return [any(scores[i] > 0 for i in snap.sentences_of.get(p.id, [])
+                    if p.start + a <= snap.sentences[i].start < p.start + b) for p, a, b in spans]
 
     def off_topic(self, evidence: Evidence) -> dict[str, float | None]:
         """How much nearer the question is to the background (questions of office life the

@@ -23,8 +23,8 @@ Each signal is cheap and says something the others don't:
 - ``figure_off_subject``: the figure asked is the figure of something ("le taux de
   disponibilité", "the warranty period": ``asks.figure_subject``) and the leading quote
   states that kind of figure, but only in sentences that do not speak of it (nor does its
-  passage's heading, nor the bank questions those sentences answer): a VAT rate "en vigueur" does not give an availability rate, nor a
-  three-month notice a warranty period. Words, not meanings: a synonym ("délai de
+  passage's heading, nor the bank questions those sentences answer): a VAT rate "en
+  vigueur" does not give an availability rate, nor a three-month notice a warranty period. Words, not meanings: a synonym ("délai de
   paiement" against "payables à trente jours") fires it too, so it is one signal among the
   others, weighed by the fit. The bank questions a sentence answers say what askers call
   it ("la validité d'un devis" for "valable un (1) mois"): a word any of them uses counts.
