@@ -445,8 +445,16 @@ def proposed_figures(question: str) -> tuple[tuple[str, str], ...]:
 
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+# A statute's or an article's reference is no figure: "au taux prévu à l'article L. 441-10"
+# does not hold a 10 % rate.
+_REFERENCE = re.compile(r"\b(?:[LRD]\s?\.?\s?|articles?\s+|art\.\s?)\d+(?:[-.]\d+)*", re.IGNORECASE)
 
 
 def numbers(text: str) -> frozenset[str]:
-    """The numbers a text writes in figures ("trente (30) jours" holds "30")."""
-    return frozenset(_DIGITS.findall(text))
+    """The numbers a text writes in figures ("trente (30) jours" holds "30"), but not in a
+    reference ("article L. 441-10" holds none).
+
+    >>> sorted(numbers("pénalités au taux prévu à l'article L. 441-10, et 40 euros"))
+    ['40']
+    """
+    return frozenset(_DIGITS.findall(_REFERENCE.sub(" ", text)))
