@@ -21,6 +21,7 @@ from terms import Settings, offline_environment
 from terms.errors import TermsError
 
 from .diff import diff_runs, format_diff, keep_previous
+from .metrics import intervals
 from .runner import (PIPELINES, assistant_for, format_summary, make_pipeline, read_set, run_set, summarise,
                      write_report)
 
@@ -111,15 +112,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with assistant_for(settings, args.corpus) as (assistant, used):
         for path in sets:
             cases = read_set(path)
-            summaries = {}
+            summaries, spread = {}, {}
             for name in PIPELINES:
                 started = time.perf_counter()
                 pipeline = make_pipeline(name, assistant, used)
                 _, scores = run_set(pipeline, cases, args.k)
                 summaries[name] = summarise(cases, scores)
+                if name == "assistant":
+                    spread = intervals(scores)
                 print(f"{path.name} {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
             print(f"\n## {path.name}")
-            print(format_compare(summaries))
+            print(format_compare(summaries, spread))
     return 0
 
 
@@ -133,7 +136,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_compare(summaries: dict[str, dict]) -> str:
+def format_compare(summaries: dict[str, dict], spread: dict[str, tuple[float, float]] | None = None) -> str:
+    """The pipelines side by side, overall and per language, with the ratio of ours to the
+    textbook pipeline and, overall, the 95% bootstrap interval of ours (``metrics.intervals``)."""
     keys = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "citation_accuracy", "quote_accuracy", "fact_recall",
             "abstention_precision", "abstention_recall", "answered_rate", "forbidden_hits", "latency_p50_ms"]
     base = summaries["textbook"]
@@ -141,13 +146,18 @@ def format_compare(summaries: dict[str, dict]) -> str:
     lines = []
     for group, pick in groups:
         lines.append(f"\n[{group}]")
-        lines.append(f"{'metric':<22}" + "".join(f"{n:>12}" for n in summaries) + f"{'ours/textbook':>15}")
+        interval = spread if group == "all" and spread else None
+        lines.append(f"{'metric':<22}" + "".join(f"{n:>12}" for n in summaries) + f"{'ours/textbook':>15}"
+                     + (f"{'ours, 95%':>15}" if interval else ""))
         for key in keys:
             values = [pick(s).get(key) for s in summaries.values()]
             cells = "".join(f"{'—' if v is None else (f'{v:.3f}' if isinstance(v, float) else v):>12}" for v in values)
             ours, tb = values[0], pick(base).get(key)
             ratio = f"{ours / tb:.2f}x" if isinstance(ours, (int, float)) and isinstance(tb, (int, float)) and tb else "—"
-            lines.append(f"{key:<22}{cells}{ratio:>15}")
+            span = ""
+            if interval:
+                span = f"{interval[key][0]:.3f}–{interval[key][1]:.3f}" if key in interval else "—"
+            lines.append(f"{key:<22}{cells}{ratio:>15}{span:>15}")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from math import comb
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,6 +250,29 @@ def metric_table(old: dict, new: dict) -> str:
     return "\n\n".join(blocks)
 
 
+def sign_test(better: int, worse: int) -> float:
+    """Two-sided exact sign test: how often chance alone (each changed case as likely to get
+    better as worse) splits ``better + worse`` cases at least this unevenly.
+
+    >>> sign_test(5, 3), round(sign_test(9, 1), 4), sign_test(0, 0)
+    (0.7265625, 0.0215, 1.0)
+    """
+    n, low = better + worse, min(better, worse)
+    return min(1.0, 2 * sum(comb(n, i) for i in range(low + 1)) / 2 ** n) if n else 1.0
+
+
+def noise_line(diff: RunDiff) -> str:
+    """Whether the better and worse cases differ by more than chance would (mixed ones aside).
+
+    A 0.01 move on a hundred cases is one case: quality staff need to know a change from
+    noise before they credit or revert it."""
+    better, worse = len(diff.of("better")), len(diff.of("worse"))
+    p = sign_test(better, worse)
+    verdict = ("unlikely to be chance" if p < 0.05 else
+               "as likely as not chance" if p > 0.5 else "could well be chance")
+    return f"Better {better} against worse {worse}: sign test p = {p:.2f}, {verdict}."
+
+
 def format_diff(diff: RunDiff, old_name: str, new_name: str) -> str:
     """The diff as quality staff read it: worse cases first, then better, mixed, and the table."""
     lines = [f"old: {old_name}", f"new: {new_name}"]
@@ -261,6 +285,7 @@ def format_diff(diff: RunDiff, old_name: str, new_name: str) -> str:
         for c in cases:
             lines += [f"  {c.id}: {shorten(c.question)}", f"      {'; '.join(ch.text for ch in c.changes)}"]
     lines.append(f"Unchanged: {diff.unchanged} case{'' if diff.unchanged == 1 else 's'}")
+    lines.append(noise_line(diff))
     for ids, what in ((diff.only_old, "only in the old run"), (diff.only_new, "only in the new run"),
                       (diff.not_in_set, "not in the eval set any more (not compared)")):
         if ids:

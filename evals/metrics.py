@@ -6,6 +6,7 @@ citations [{label, source_id, quote, ...}], passages [{rank, source_id, text, ..
 from __future__ import annotations
 
 import math
+import random
 import statistics
 
 from terms.text import normalise as _normalise
@@ -161,3 +162,31 @@ def aggregate(scores: list[dict]) -> dict:
     summary["latency_p50_ms"] = round(percentile(latencies, 0.5), 1)
     summary["latency_p95_ms"] = round(percentile(latencies, 0.95), 1)
     return summary
+
+
+# The metrics whose spread a bootstrap reports (latency has its own noise, measured elsewhere).
+INTERVAL_KEYS = ("hit@1", "hit@5", "mrr", "quote_accuracy", "fact_recall", "abstention_recall", "answered_rate")
+
+
+def intervals(scores: list[dict], rounds: int = 1000, seed: int = 0, level: float = 0.95
+              ) -> dict[str, tuple[float, float]]:
+    """A percentile-bootstrap interval of each of ``INTERVAL_KEYS`` over the cases: how far
+    the figure of another set of questions like these could fall. On a hundred cases one
+    case is 0.01 and the interval is several of them wide; a change inside it is not shown
+    to be real by this set alone (``evals diff`` says which cases moved).
+
+    >>> rows = [{"abstained": False, "answerable": True, "forbidden_hit": False, "latency_ms": 1.0,
+    ...          "mrr": float(i % 2)} for i in range(40)]
+    >>> low, high = intervals(rows)["mrr"]
+    >>> 0.3 < low < 0.5 < high < 0.7
+    True
+    """
+    rng = random.Random(seed)
+    drawn: dict[str, list[float]] = {key: [] for key in INTERVAL_KEYS}
+    for _ in range(rounds):
+        sample = aggregate(rng.choices(scores, k=len(scores)))
+        for key in INTERVAL_KEYS:
+            if sample.get(key) is not None:
+                drawn[key].append(sample[key])
+    tail = (1 - level) / 2
+    return {key: (percentile(values, tail), percentile(values, 1 - tail)) for key, values in drawn.items() if values}

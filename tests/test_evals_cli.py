@@ -66,11 +66,15 @@ def test_compare_prints_three_pipelines_with_ratios(tmp_path):
     done = run_cli("compare", "--set", str(eval_set), "--corpus", str(corpus), "--k", "3")
     assert done.returncode == 0, done.stderr[-2000:]
     header = next(line for line in done.stdout.splitlines() if line.startswith("metric"))
-    assert header.split()[1:] == ["assistant", "bm25", "textbook", "ours/textbook"]
+    assert header.split()[1:] == ["assistant", "bm25", "textbook", "ours/textbook", "ours,", "95%"]
     row = next(line for line in done.stdout.splitlines() if line.startswith("hit@1")).split()
     values, ratio = [float(v) for v in row[1:4]], row[4]
     assert all(0.0 <= v <= 1.0 for v in values) and values[0] >= 2 / 3
     assert re.fullmatch(r"\d+\.\d\dx|—", ratio), ratio  # ours over textbook, or a dash when undefined
+    # the bootstrap interval of ours holds our figure (the per-language blocks have none)
+    low, high = map(float, row[5].split("–"))
+    assert low <= values[0] <= high
+    assert "ours, 95%" not in done.stdout.split("[en]")[1]
 
 
 def test_a_set_written_on_its_own_documents_answers_from_them():
