@@ -427,20 +427,31 @@ _PROPOSED = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(?:k\s*)?(?:(?:business|
                        r"calendaires?|pleins?) )?(" + "|".join(f"(?P<{k}>{u})" for k, u in _UNITS.items()) + ")")
 
 
-def proposed_figures(question: str) -> tuple[tuple[str, str], ...]:
-    """The figures a question's asking sentences put forward, as (number, kind).
+# A figure the question ends on ("c'est 40 balles ou plus ?", "10 % par an ?", "genre 4h
+# ouvrées ?"): at most a few words stand between it and the question mark. The asker checks
+# that figure whatever words it asks with ("c'est écrit quelque part ?"); a story's figure
+# is followed by what happened ("3 semaines de retard, je peux lui facturer quoi ?").
+_CHECKED = re.compile(r"\s*(?:[\w'-]+\s*){0,3}\?")
+
+
+def proposed_figures(question: str) -> tuple[tuple[str, str, bool], ...]:
+    """The figures a question's asking sentences put forward, as (number, kind, checked):
+    ``checked`` when the question ends on the figure, asking whether it holds.
 
     >>> proposed_figures("Le client veut un engagement. Je lui écris 99,9 % de dispo ?")
-    (('99,9', 'percentage'),)
+    (('99,9', 'percentage', True),)
     >>> proposed_figures("What's our response time for a ticket, within 4 business hours?")
-    (('4', 'duration'),)
+    (('4', 'duration', True),)
     >>> proposed_figures("Facture de 5 000 € impayée. On peut suspendre ?")
     ()
+    >>> proposed_figures("Il a 3 semaines de retard sur sa facture, je peux lui facturer quoi ?")
+    (('3', 'duration', False),)
     """
     out = []
-    for m in _PROPOSED.finditer(fold(asking_part(question))):
+    part = fold(asking_part(question))
+    for m in _PROPOSED.finditer(part):
         kind = next(k for k in _UNITS if m.group(k))
-        out.append((m.group(1), kind))
+        out.append((m.group(1), kind, bool(_CHECKED.match(part, m.end()))))
     return tuple(out)
 
 

