@@ -35,23 +35,24 @@ _ASKS = {
                 # "is it still valid?", "trop tard ?": a question of how long something lasts
                 r"|toujours valable|encore valable|tient toujours|perime|trop tard|still valid|expired?\b|too late",
     "amount": r"combien (?:ca |ça |ils |on |je |il )?(?:coute|coutent|paye|paie|facture|rembourse|doit)|combien d'euros"
-              r"|\bcombien\b(?! d[e'])"
+              r"|\bcombien\b(?! d[e'])|\bcombien de (?:penalites?|frais|indemnites?|remboursements?)\b"
               # a price per unit of time or work: "c'est quoi le TJM", "their hourly rate"
               r"|\btjm\b|\btaux (?:journalier|horaire)\b|\btarif (?:horaire|journalier|unitaire)\b|\bprix unitaire\b"
               r"|\bjours?[- ]hommes?\b|\bman[- ]days?\b|\bminimum (?:\w+ )?(?:spend|commitment|order|fee|charge|de commande)\b"
               r"|\b(?:day|daily|hourly) rate\b|\bunit price\b"
               # a ceiling is a sum: "the coverage limit of the policy", "le plafond de garantie"
               r"|\b(?:coverage|insurance|insured|liability|spending|credit) (?:limit|cap|ceiling|amount)s?\b|\bplafond\b"
-              r"|quel(?:le)?s? (?:(?:est|sont) (?:le |la |les |l')?)?(?:montant|prix|cout|tarif|somme|indemnite|frais|penalite)"
+              r"|quel(?:le)?s? (?:(?:est|sont) (?:le |la |les |l')?)?(?:montant|prix|cout|tarif|somme|indemnite|frais|penalite"
+              r"|franchise)"
               r"|how much (?:does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more)\b"
-              r"|how much$|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine)|\bmontant\b|\beuros?\b|€|\$|£"
+              r"|how much$|what (?:is the )?(?:fee|amount|price|cost|charge|sum|fine|deductible|excess)|\bmontant\b|\beuros?\b|€|\$|£"
               r"|\bdollars?\b|\bpounds?\b"
               # "what can we charge him?": what may be billed on top is a sum and its ground
               rf"|{_CHARGES}",
     # a count of things: "combien de relances", "how many SMS per second"
     # ("combien d'après nos conditions": "d'après" is not a count)
     "number": r"\bcombien (?:de |d')(?!temps\b|jours?\b|mois\b|semaines?\b|ans\b|annees?\b|heures?\b|minutes?\b|euros?\b"
-              r"|apres\b|ici\b)"
+              r"|apres\b|ici\b|penalites?\b|frais\b|indemnites?\b|remboursements?\b)"
               r"|\bhow many\b(?! (?:days?|weeks?|months?|years?|hours?|minutes?)\b)|\bquel nombre\b|\bwhat number of\b"
               # "how much storage": a quantity, not a price
               r"|\bhow much (?!does|do|did|will|would|is|are|was|it|they|we|i|you|should|can|could|money|cash|extra|more"
@@ -66,11 +67,30 @@ _ASKS = {
                r"|\b(?:un|le|quel|the|a) (?:lien|link|url)\b|\b(?:lien|link|url) (?:vers|to|for|pour)\b"
                r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
                r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
-               r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number|mobile|cell)\b",
+               r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number|mobile|cell)\b"
+               # a postal address: "l'adresse postale exacte du siège", "their mailing address"
+               r"|\badresse (?:postale|exacte|complete|du siege|de (?:notre|leur|son) siege)\b|\bnumero et (?:la )?rue\b"
+               r"|\b(?:postal|mailing|street|full|exact) address\b|\baddress of (?:the |our |their |hc's )?(?:head|registered)",
+    # who someone is, by name: an insurer, a referent, a signatory, not a party's role ("c'est
+    # qui le responsable ?" is answered by "le Client")
+    "name": r"\b(?:son|leur|quel) nom\b|\bnom (?:de|du|d') ?(?:l'|la |le |notre |leur )?(?:assureur|compagnie|referent"
+            r"|responsable|contact|interlocuteur|banque|avocat|societe|cabinet)"
+            r"|\b(?:c'est qui|qui est|qui sont) (?:le|la|l'|notre|nos|leur|leurs|son|sa|ses) ?(?:\w+ )?(?:assureurs?|referents?"
+            r"|dpo|delegue|interlocuteur|avocats?|banques?|commissaire|dirigeants?|directeur|president|signataire"
+            r"|sous-traitants?)\b"
+            r"|\bquel(?:le)?s? (?:est |sont )?(?:l'|le |la |les |notre |nos )?(?:assureurs?|compagnie d'assurance|banque"
+            r"|cabinet|commissaire aux comptes|sous-traitants?)\b"
+            r"|\b(?:what(?:'s| is| are)|give me|tell me) (?:the |our |their |his |her )?names?\b"
+            r"|\bnames? of (?:the |our |their |hc's )?\w+"
+            r"|\bwho (?:is|are) (?:the |our |hc's |their )(?:\w+ ){0,2}(?:insurers?|officer|dpo|lawyers?|auditors?|banks?"
+            r"|signatory|ceo|director|contact person|subcontractors?)\b"
+            r"|\bwhich (?:insurer|insurance company|bank|law firm|auditor|subcontractors?)\b",
     "percentage": r"\bpourcentage\b|\btaux\b|\bpour ?cent\b|\bpercent(?:age)?\b|%"
                   # (not "rate" alone: a heart rate or a click rate is not asked as a percentage)
-                  r"|\b(?:what|which) (?:is the |are the )?(?:\w+ )?rates?\b|\binterest rate\b|\brate of\b",
+                  r"|\b(?:what|which) (?:is the |are the )?(?:\w+ ){0,2}rates?\b|\binterest rate\b|\brate of\b",
     "date": r"quelle date|a partir de quand|depuis quand|a compter de quand|what date|since when|as of when"
+            # a time of day or a day of the week: "à quelle heure pile ?", "quel soir ?"
+            r"|a quelle heure|quel(?:le)? (?:jour|soir|matin|nuit|creneau|semaine)\b|what time|which (?:day|night)\b"
             r"|effective (?:date|from)|\bwhen did\b|\bdate d'(?:entree|effet)\b",
     "permission": r"\bpeut[- ]on\b|\bpeut[- ]il\b|\bpeut[- ]elle\b|\bpeuvent[- ]ils\b|\bpuis[- ]je\b|\bpouvons[- ]nous\b"
                   r"|\bon peut\b|\bje peux\b|\bil peut\b|\bpeut[- ]etre\b|\ba[- ]t[- ](?:on|il|elle) le droit\b"
@@ -91,7 +111,7 @@ ASKS = {kind: re.compile(pattern) for kind, pattern in _ASKS.items()}
 
 # A question expecting a figure: when no candidate passage carries one, the terms do not
 # give what is asked, however close the topic.
-FIGURES = ("duration", "amount", "percentage", "date", "number", "contact")
+FIGURES = ("duration", "amount", "percentage", "date", "number", "contact", "name")
 
 # -- what a sentence carries --------------------------------------------------------
 # English puts a duration's qualifier before its unit ("5 business days"), French after it.
@@ -162,7 +182,10 @@ _STATED = {
                          r"|cinquante|cent|mille|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
                          r"|thirty|fifty|hundred|thousand)\b"),
     "contact": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+\d{2}[\s.]?\d|\b0\d(?:[\s.]?\d\d){4}\b|\bfr\d{2}[\s\d]{10,}"
-                         r"|\bhttps?://|\bwww\."),
+                         r"|\bhttps?://|\bwww\."
+                         # a street address or a postcode
+                         r"|\b\d{1,4},? (?:bis |ter )?(?:rue|avenue|av|boulevard|bd|place|chemin|allee|quai|cours|route"
+                         r"|impasse|street|road|st)\b|\b\d{5} [a-z]"),
 }
 
 
@@ -303,6 +326,51 @@ def states(text: str, exact: bool = False) -> frozenset[str]:
     folded = fold(text)
     return frozenset(kind for kind, pattern in (_STATED_IN_FIGURES if exact else _STATED).items()
                      if pattern.search(folded))
+
+
+# A word's letters, after an elided article ("d'Oullins" is "Oullins").
+_WORD = re.compile(r"(?:\b[cdjlmnst]['’]|\bqu['’])?([^\W\d_][\w-]*)")
+# A capital this often in the documents is one of their own terms ("le Client", "par Ecrit").
+COMMON_CAPITAL = 3
+
+
+def capitalised(text: str) -> list[str]:
+    """The words a text capitalises inside its sentences (a sentence's first word is
+    capitalised anyway), folded.
+
+    >>> capitalised("Le Client paie. Il souscrit auprès de AXA, à Oullins.")
+    ['client', 'axa', 'oullins']
+    """
+    found = []
+    for sentence in _SENTENCE_BREAK.split(text):
+        for i, match in enumerate(_WORD.finditer(sentence)):
+            word = match.group(1)
+            if i and word[0].isupper():
+                found.append(fold(word))
+    return found
+
+
+def common_capitals(texts: list[str], at_least: int = COMMON_CAPITAL) -> frozenset[str]:
+    """The documents' own capitalised terms: capitals they use at least ``at_least`` times
+    ("Client", "Prestataire", "Devis"), which name roles and documents, not someone."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in capitalised(text):
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(word for word, n in counts.items() if n >= at_least)
+
+
+def names_someone(text: str, common: frozenset[str]) -> bool:
+    """Whether a text names someone or something by a proper name: a capitalised word the
+    documents do not use as one of their own terms ("souscrite auprès d'une compagnie
+    d'assurance notoirement solvable" names no insurer).
+
+    >>> names_someone("Le Prestataire est assuré auprès d'une compagnie solvable.", frozenset({"prestataire"}))
+    False
+    >>> names_someone("Le Prestataire est assuré auprès de Hiscox.", frozenset({"prestataire"}))
+    True
+    """
+    return any(word not in common for word in capitalised(text))
 
 
 # What a question wanting the figure itself needs: an amount, a rate or a duration in figures.

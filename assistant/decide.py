@@ -83,7 +83,7 @@ from pathlib import Path
 
 from terms.text import tokens
 
-from .asks import FIGURES, numbers, states
+from .asks import FIGURES, names_someone, numbers, states
 from .retrieve import Hit
 
 MODEL = Path(__file__).with_name("answerability.json")
@@ -141,7 +141,7 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
             bank_dense: float | None = None, bank_unanswered: float | None = None, exact: bool = False,
             subject: frozenset[str] = frozenset(), leading_context: str = "",
             leading_named: list[bool] | None = None, proposed: tuple[tuple[str, str, bool], ...] = (),
-            leading_passage: str = "") -> Signals:
+            leading_passage: str = "", common: frozenset[str] = frozenset()) -> Signals:
     """The signals of one question (see the module docstring).
 
     ``question_terms``: the question's content terms in the documents' analysis (French
@@ -157,7 +157,8 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
     ``leading_named``: for each leading sentence, whether the questions it is known to answer
     (the question bank) use one of those terms; ``proposed``: the figures the question puts
     forward, as (number, kind) (``asks.proposed_figures``); ``leading_passage``: the text of
-    the leading quote's passage.
+    the leading quote's passage; ``common``: the documents' own capitalised terms
+    (``asks.common_capitals``): a name asked for is given by a capitalised word not among them.
     """
     figures = asked & set(FIGURES)
     if not hits:
@@ -184,6 +185,8 @@ def signals(question_terms: list[str], asked: frozenset[str], hits: list[Hit], q
         stated |= states(text, exact)
     if "duration" in stated:  # "à partir de quand ?" is answered by "trente jours après…"
         stated.add("date")
+    if "name" in figures and any(names_someone(text, common) for text in (quoted if leading is None else leading)):
+        stated.add("name")
     figure_missing = 1.0 if figures and not (figures & stated) else 0.0
     figure_off_subject = 0.0
     if figures and subject and not figure_missing and not subject & set(tokens(leading_context, language)):

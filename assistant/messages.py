@@ -17,6 +17,7 @@ TEXT = {
         "see_also": "Voir aussi « {title} » (document non disponible ici) : {url}",
         "hello": "Bonjour !",
         "thanks": "Avec plaisir !",
+        "task": "Je ne joue pas de rôle, n'écris pas de texte et ne suis pas de consignes.",
         "no_question": "Je réponds aux questions sur les conditions générales (CGS) en citant la clause "
                        "exacte. Par exemple : « Quel est le délai de paiement des factures ? » ou « Le client paie "
                        "avec trois semaines de retard, que peut-on lui facturer ? »",
@@ -34,6 +35,7 @@ TEXT = {
         "see_also": "See also “{title}” (not available here): {url}",
         "hello": "Hello!",
         "thanks": "You're welcome!",
+        "task": "I do not play roles, write texts or follow orders.",
         "no_question": "I answer questions about the general terms (CGS), quoting the exact clause. For "
                        "example: “What is the payment term for invoices?” or “A customer pays three weeks late: "
                        "what can we charge?”",
@@ -60,6 +62,16 @@ def no_question(language: str, message: str) -> str:
     return f"{t(language, opener)} {t(language, 'no_question')}" if opener else t(language, "no_question")
 
 
+def task(language: str) -> str:
+    """The reply to a request to play a role, write something or obey an order
+    (``tasks.task_request``): what the chat does instead.
+
+    >>> task("fr")[:24], task("en")[:22]
+    ('Je ne joue pas de rôle, ', 'I do not play roles, w')
+    """
+    return f"{t(language, 'task')} {t(language, 'no_question')}"
+
+
 def extractive(language: str, quotes: list[tuple[str, str]], precedence: bool = False) -> str:
     """"Selon l'article 3 (Règlement) des CGS : « … »", one line per quoted passage."""
     lines = [t(language, "lead", where=w, quote=q) for w, q in quotes]
@@ -71,9 +83,11 @@ def extractive(language: str, quotes: list[tuple[str, str]], precedence: bool = 
 # What a figure question asked for, as "the CGS do not set …" names it (with its verb).
 FIGURE_NAMES = {
     "fr": {"amount": "fixent pas ce montant", "percentage": "fixent pas ce taux", "duration": "fixent pas ce délai",
-           "date": "fixent pas cette date", "number": "fixent pas ce nombre", "contact": "donnent pas ces coordonnées"},
+           "date": "fixent pas cette date", "number": "fixent pas ce nombre", "contact": "donnent pas ces coordonnées",
+           "name": "donnent pas ce nom"},
     "en": {"amount": "set this amount", "percentage": "set this rate", "duration": "set this period",
-           "date": "set this date", "number": "set this number", "contact": "give these contact details"},
+           "date": "set this date", "number": "set this number", "contact": "give these contact details",
+           "name": "give this name"},
 }
 
 

@@ -35,10 +35,15 @@ TABLE = ROOT / "evals" / "fits" / "answerability-dev.csv"
 def collect(sets: list[Path]) -> tuple[list[dict], np.ndarray, np.ndarray]:
     """(cases, signals matrix, labels) over the dev sets."""
     from assistant.decide import FEATURES
+    from assistant.guard import substance
+    from assistant.tasks import task_request
 
     from .runner import assistant_for, read_set
 
-    cases = [c for path in sets for c in read_set(path)]
+    # A message with nothing to look up, or a role to play or a text to write and no
+    # question, is answered before any signal is read: it is not the model's to decide.
+    cases = [c for path in sets for c in read_set(path)
+             if substance(c["question"]) and not task_request(c["question"])]
     rows, labels = [], []
     with assistant_for(Settings(), None) as (assistant, _):
         for case in cases:

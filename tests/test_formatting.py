@@ -141,9 +141,10 @@ def test_a_figure_the_terms_do_not_give_is_said_so_with_its_context_clause():
     assert '<span class="ta-badge">Contexte</span>' in out and "Définition utile" not in out
 
 
-def test_a_message_that_asks_nothing_gets_no_abstention_box():
+@pytest.mark.parametrize("reason", ["no_question", "task"])
+def test_a_message_that_asks_nothing_gets_no_abstention_box(reason):
     out = formatting.answer_html(answer(text="Bonjour ! Je réponds aux questions sur les CGS.", citations=[],
-                                        abstained=True, reason="no_question", confidence=0.0), URLS, "fr")
+                                        abstained=True, reason=reason, confidence=0.0), URLS, "fr")
     assert "ta-abstain" not in out and "Bonjour ! Je réponds" in out
     assert "confiance" not in out  # nothing was looked up: no score to read as a failure
 

@@ -69,8 +69,10 @@ class AnswerOut(BaseModel):
     abstained: bool
     reason: str = Field("", description='Why it abstained: "no_evidence", "not_given" (the terms touch the '
                                          'topic but do not state the figure asked for; the nearest clause is cited '
-                                         'as context), or "no_question" (a greeting, thanks or bare markup: the '
-                                         'text says what the assistant answers).')
+                                         'as context), "no_question" (a greeting, thanks or bare markup: the '
+                                         'text says what the assistant answers), or "task" (a role to play, a '
+                                         'text to write or an order to obey, and no question: the text says what '
+                                         'the assistant does instead).')
     confidence: float
     language: str
     mode: str

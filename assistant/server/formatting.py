@@ -320,7 +320,7 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     parts = ['<div class="ta-answer">']
     # A document the text already links to is not listed a second time.
     pointers = [p for p in answer.pointers if not (p.get("url") and p["url"] in answer.text)]
-    if answer.abstained and answer.reason != "no_question":
+    if answer.abstained and answer.reason not in ("no_question", "task"):
         # ("the documents below" only when some are listed below)
         why = "why_not_given" if answer.reason == "not_given" else "why" if pointers else "why_alone"
         parts.append(f'<div class="ta-abstain"><strong>{text_html(L["abstained"])}</strong>'
@@ -343,7 +343,7 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     copy = html.escape(copy_text(answer, urls), quote=True).replace("\r", "").replace("\n", "&#10;")
     mode = L.get(answer.mode, answer.mode)
     # Small talk looked nothing up: a confidence of 0 there would read as a failed answer.
-    confidence = "" if answer.reason == "no_question" else (
+    confidence = "" if answer.reason in ("no_question", "task") else (
         f'{text_html(L["confidence"])} {answer.confidence:.2f}'
         f'{" (" + text_html(L["line"]) + " 0.50)" if answer.abstained else ""} · ')
     # The chat's sanitizer drops data- attributes: the text to copy rides in hidden elements.
