@@ -23,7 +23,7 @@ Checks (errors make the exit status 1):
   * (when the corpus has the CGS headings) every article, sub-heading and
     article-1 definition is the source of at least one case.
 Warnings (not fatal, unless --strict): a snippet spanning a line break of the
-source file, a fact group found in no sentence that contains one of the case's
+source file, a snippet spanning a sentence end, a fact group found in no sentence that contains one of the case's
 sources, a paraphrase sharing a content word with its source sentence.
 """
 from __future__ import annotations
@@ -255,7 +255,10 @@ def main() -> int:
             secs = corpus.sections_of(ns)
             case_sections.append(secs)
             coverage.update(secs)
-            src_sentences += corpus.sentences_with(ns)
+            found = corpus.sentences_with(ns)
+            if not found:  # quote accuracy asks a quote to hold it: a sentence-bounded quote cannot
+                warnings.append(f"{where}: source spans a sentence end (no quote of one sentence holds it): {s!r}")
+            src_sentences += found
         for g in facts:
             alts = [normalise(a) for a in g]
             if not any(a and contains(corpus.full, a) for a in alts):
