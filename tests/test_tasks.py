@@ -58,3 +58,17 @@ def test_a_question_is_not_a_task_even_when_it_speaks_of_writing_or_roles(messag
 ])
 def test_the_figure_a_question_wants(question, kinds):
     assert set(figures_asked(question)) == kinds
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("Ca dure combien en tout la confidentialité ?", {"duration"}), ("on attend combien avant de résilier ?", {"duration"}),
+    ("ça se décale de combien ?", {"duration"}), ("il faut le remettre à jour tous les combien ?", {"duration"}),
+    ("il reste combien à payer ?", {"amount"}), ("le client attend combien de remboursement ?", {"amount"}),
+    ("je peux mettre le montant du contrat dans l'étude de cas ?", set()),
+    ("Can we publish their conversion rates in a case study?", set()),
+    ("c'est combien le montant de l'indemnité ?", {"amount"}),
+])
+def test_a_bare_combien_that_asks_how_long_and_a_figure_to_show(question, kinds):
+    """"ça dure combien ?" asks a duration, not a sum; "je peux mettre le montant ?" asks leave
+    to show a figure, which no clause states."""
+    assert set(figures_asked(question)) == kinds
