@@ -49,7 +49,7 @@ class Answer:
     # Why it abstained: "no_evidence" (the terms do not answer), "not_given" (they touch the
     # topic but do not state the figure asked for; the nearest clause is cited as context),
     # "no_question" (a greeting, thanks or bare markup: nothing was looked up), "task" (a role
-    # to play, a text to write or an order to obey, and no question: nothing was looked up).
+    # to play, a text to write or an order to obey, and no question: nothing is quoted).
     reason: str = ""
 
     def to_dict(self) -> dict:

@@ -218,12 +218,13 @@ class Assistant:
                 return Answer(messages.no_question(query.language, query.question), [], True, 0.0, query.language,
                               "extractive",
                               question=query.question, reason="no_question")
+            evidence = self.gather(query, k or self.settings.k)
             if task_request(query.question):
                 # A role to play, a story or a clause to make up, an order to obey, and no
                 # question besides: the nearest clause would answer what was never asked.
+                # (What retrieval found is kept for the record: nothing of it is quoted.)
                 return Answer(messages.task(query.language), [], True, 0.0, query.language, "extractive",
-                              question=query.question, reason="task")
-            evidence = self.gather(query, k or self.settings.k)
+                              question=query.question, hits=evidence.hits[:evidence.k], reason="task")
             picked = self.choose(query, evidence)
             decision = self.decide(query, evidence, picked)
             return self.compose(query, evidence, picked, decision)

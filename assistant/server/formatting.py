@@ -342,7 +342,8 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     # Newlines as character references: a blank line would end the markdown HTML block.
     copy = html.escape(copy_text(answer, urls), quote=True).replace("\r", "").replace("\n", "&#10;")
     mode = L.get(answer.mode, answer.mode)
-    # Small talk looked nothing up: a confidence of 0 there would read as a failed answer.
+    # Small talk and a task (a role to play…) are not answered from a clause: a confidence of 0
+    # there would read as a failed answer.
     confidence = "" if answer.reason in ("no_question", "task") else (
         f'{text_html(L["confidence"])} {answer.confidence:.2f}'
         f'{" (" + text_html(L["line"]) + " 0.50)" if answer.abstained else ""} · ')
