@@ -45,7 +45,7 @@ test: $(DEVSTAMP) /usr/bin/chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.
 ingest: $(STAMP)
 	$(PY) -m ingest
 
-SETS := cgs.dev cgs.test scenarios.dev scenarios.test scenarios-more.dev scenarios-extra.dev scenarios-fresh.dev scenarios-new.dev scenarios-blind.dev scenarios-next.dev scenarios-hard.dev scenarios-field.dev tos-en.dev
+SETS := cgs.dev cgs.test scenarios.dev scenarios.test scenarios-more.dev scenarios-extra.dev scenarios-fresh.dev scenarios-new.dev scenarios-blind.dev scenarios-next.dev scenarios-hard.dev scenarios-field.dev scenarios-floor.dev tos-en.dev
 
 # Each run moves the one before it to evals/runs/<set>.previous.json and prints what changed since.
 eval: $(STAMP)

@@ -68,12 +68,15 @@ _ASKS = {
                r"|\badresse (?:mail|e-?mail|electronique)\b|\b(?:iban|rib|bic)\b|\bcoordonnees (?:bancaires|de contact)\b"
                r"|\b(?:phone|mobile|telephone) number\b|\be-?mail address\b|\bbank details\b|\bcontact details\b"
                r"|\b(?:his|her|their) (?:e-?mail|phone number|mobile number|number|mobile|cell)\b"
-               # a postal address: "l'adresse postale exacte du siège", "their mailing address"
-               r"|\badresse (?:postale|exacte|complete|du siege|de (?:notre|leur|son) siege)\b|\bnumero et (?:la )?rue\b"
-               r"|\b(?:postal|mailing|street|full|exact) address\b|\baddress of (?:the |our |their |hc's )?(?:head|registered)",
+               r"|\b(?:name|nom) (?:and|et|\+) (?:(?:son |sa |his |her |their )?(?:e-?mail|mail|phone|numero|number))\b",
+    # a postal address: "l'adresse postale exacte du siège", "their mailing address"
+    "address": r"\badresse (?:postale|exacte|complete|du siege|de (?:notre|leur|son) siege)\b|\bnumero et (?:la )?rue\b"
+               r"|\bcode postal\b|\b(?:postal|mailing|street|full|exact|complete) address\b"
+               r"|\baddress of (?:the |our |their |hc's )?(?:head|registered)|\bzip code\b|\bpostcode\b",
     # who someone is, by name: an insurer, a referent, a signatory, not a party's role ("c'est
     # qui le responsable ?" is answered by "le Client")
-    "name": r"\b(?:son|leur|quel) nom\b|\bnom (?:de|du|d') ?(?:l'|la |le |notre |leur )?(?:assureur|compagnie|referent"
+    "name": r"\b(?:son|leur|quel) nom\b|\b(?:name|nom) (?:and|et|\+) (?:e-?mail|mail|phone|numero|number)\b"
+            r"|\bnamed (?:contact|person|representative|referent)\b|\bnom (?:de|du|d') ?(?:l'|la |le |notre |leur )?(?:assureur|compagnie|referent"
             r"|responsable|contact|interlocuteur|banque|avocat|societe|cabinet)"
             r"|\b(?:c'est qui|qui est|qui sont) (?:le|la|l'|notre|nos|leur|leurs|son|sa|ses) ?(?:\w+ )?(?:assureurs?|referents?"
             r"|dpo|delegue|interlocuteur|avocats?|banques?|commissaire|dirigeants?|directeur|president|signataire"
@@ -111,7 +114,7 @@ ASKS = {kind: re.compile(pattern) for kind, pattern in _ASKS.items()}
 
 # A question expecting a figure: when no candidate passage carries one, the terms do not
 # give what is asked, however close the topic.
-FIGURES = ("duration", "amount", "percentage", "date", "number", "contact", "name")
+FIGURES = ("duration", "amount", "percentage", "date", "number", "contact", "address", "name")
 
 # -- what a sentence carries --------------------------------------------------------
 # English puts a duration's qualifier before its unit ("5 business days"), French after it.
@@ -142,6 +145,9 @@ _BEFORE_UNIT = r"(?:derniers?|dernieres?|premiers?|premieres?|prochains?|prochai
 _PERIOD_SET = (r"\bjusqu'a\s+ce\s+qu|\bjusqu'au\s+parfait\b|\bdans\s+un\s+delai\s+(?:raisonnable|compatible|suffisant"
                r"|convenable|adapte)|\buntil\b|\bwithin\s+a\s+reasonable\b|\bas\s+soon\s+as\b|\bdes\s+que\b"
                r"|\bdes\s+(?:la\s+|le\s+)?reception\b"
+               # a point in time set by an event: "ne sera libéré qu'après paiement du montant total"
+               r"|\bqu'apres\b|\bqu'a\s+(?:compter|partir|reception|la\s+(?:signature|reception|fin))\b"
+               r"|\bonly\s+(?:after|once|when)\b"
                # a frequency: "à actualiser annuellement" answers "tous les combien ?"
                r"|\b(?:annuellement|mensuellement|trimestriellement|semestriellement|quotidiennement"
                r"|annually|yearly|monthly|quarterly|weekly|daily)\b")
@@ -182,10 +188,10 @@ _STATED = {
                          r"|cinquante|cent|mille|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
                          r"|thirty|fifty|hundred|thousand)\b"),
     "contact": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+\d{2}[\s.]?\d|\b0\d(?:[\s.]?\d\d){4}\b|\bfr\d{2}[\s\d]{10,}"
-                         r"|\bhttps?://|\bwww\."
-                         # a street address or a postcode
-                         r"|\b\d{1,4},? (?:bis |ter )?(?:rue|avenue|av|boulevard|bd|place|chemin|allee|quai|cours|route"
-                         r"|impasse|street|road|st)\b|\b\d{5} [a-z]"),
+                         r"|\bhttps?://|\bwww\."),
+    # a street address or a postcode
+    "address": re.compile(r"\b\d{1,4},? (?:bis |ter )?(?:rue|avenue|av|boulevard|bd|place|chemin|allee|quai|cours|route"
+                          r"|impasse|street|road|st)\b|\b\d{5} [a-z]"),
 }
 
 
@@ -284,8 +290,12 @@ _SHOWN = re.compile(r"\b(?:mettre|citer|publier|afficher|communiquer|diffuser|me
                     r"|prices?|budgets?|figures?|revenues?|rates?|fees?)\b")
 
 
-# A question asking for a figure without saying which kind ("je mets combien ?").
-_BARE_FIGURE = re.compile(r"\bcombien\b|\bhow much\b|\bwhat figure\b|\bquel chiffre\b")
+# A question asking for a figure without saying which kind ("je mets combien ?"), or whether
+# the terms give the one the story asked for ("… numéro et rue. c'est dans les CGS ?").
+_BARE_FIGURE = re.compile(r"\bcombien\b|\bhow much\b|\bwhat figure\b|\bquel chiffre\b"
+                          r"|\bc'est (?:dans|ecrit|marque|indique|prevu|mentionne)|\bc'est ou\b|\bou (?:je|on) (?:le |la |les )?trouve"
+                          r"|\b(?:is it|is that|is this) (?:in|written|stated|mentioned|set out)\b|\bwhere (?:can|do|would)"
+                          r" (?:i|we) find\b")
 
 
 def figures_asked(question: str) -> frozenset[str]:

@@ -83,10 +83,10 @@ def extractive(language: str, quotes: list[tuple[str, str]], precedence: bool = 
 # What a figure question asked for, as "the CGS do not set …" names it (with its verb).
 FIGURE_NAMES = {
     "fr": {"amount": "fixent pas ce montant", "percentage": "fixent pas ce taux", "duration": "fixent pas ce délai",
-           "date": "fixent pas cette date", "number": "fixent pas ce nombre", "contact": "donnent pas ces coordonnées",
+           "date": "fixent pas cette date", "number": "fixent pas ce nombre", "contact": "donnent pas ces coordonnées", "address": "donnent pas cette adresse",
            "name": "donnent pas ce nom"},
     "en": {"amount": "set this amount", "percentage": "set this rate", "duration": "set this period",
-           "date": "set this date", "number": "set this number", "contact": "give these contact details",
+           "date": "set this date", "number": "set this number", "contact": "give these contact details", "address": "give this address",
            "name": "give this name"},
 }
 

@@ -40,13 +40,13 @@ _ROLE = (rf"\bfai(?:s|tes) comme si {_YOU}\s*(?:etai[st]|etiez|avai[st]|aviez)\b
          rf"|{_LEAD}(?:parl|repond|talk|speak|respond|answer|reply)\w* (?:comme|like|as) (?:un|une|si|a|an|if)\b"
          r"|\blet's play\b|\byou(?:'re| are) now\b|\bfrom now on,? you(?:'re| are)\b")
 # something to tell or make up: a story, a joke, a poem, an adventure
-_TELL = (rf"{_LEAD}(?:racont|invent|ecri[rsv]|compos)\w*(?:-moi|-nous)? (?:\w+ ){{0,3}}(?:histoire|blague|poeme|chanson"
+_TELL = (rf"{_LEAD}(?:racont|invent|ecri[rsv]|compos)\w*(?:[- ]moi|[- ]nous)? (?:\w+ ){{0,3}}(?:histoire|blague|poeme|chanson"
          r"|aventure|conte|anecdote|devinette)s?\b"
          rf"|{_LEAD}(?:tell|write|compose|make up|invent)(?: me| us)? (?:\w+ ){{0,3}}(?:story|stories|joke|jokes|poem"
          r"|poems|song|songs|adventure|riddle|limerick)\b")
 # a clause, a contract or terms to draft: terms are what the documents say, not what is written now
 # ("rédige une clause", not "écris-moi la clause sur les pénalités": that one is asked for)
-_DRAFT = (rf"{_LEAD}(?:redig|ecri[rsv]|invent|compos|gener|fabriqu)\w*(?:-moi|-nous|-lui)? (?:un|une|des|de nouvelles"
+_DRAFT = (rf"{_LEAD}(?:redig|ecri[rsv]|invent|compos|gener|fabriqu)\w*(?:[- ]moi|[- ]nous|[- ]lui)? (?:un|une|des|de nouvelles"
           r"|nouvel(?:le)?s?) (?:\w+ ){0,2}(?:clauses?|avenants?|contrats?|cgs|cgv|conditions)\b"
           rf"|{_LEAD}(?:draft|write|invent|make up|generate|compose)(?: me| us)? (?:a|an|some|new) (?:\w+ ){{0,2}}"
           r"(?:clauses?|amendments?|contracts?|terms|conditions)\b")
@@ -55,7 +55,11 @@ _OBEY = (rf"{_LEAD}(?:execut|appliqu|sui[st]|obei)\w* (?:cette|ces|la|les|l') ?(
          r"|commandes?)\b"
          rf"|{_LEAD}(?:execute|follow|obey|carry out) (?:this|these|the following|that) (?:instructions?|orders?|commands?"
          r"|prompt)\b")
-_TASK = re.compile("|".join(f"(?:{p})" for p in (_ROLE, _TELL, _DRAFT, _OBEY)))
+# an order to set the documents aside: "ignore les CGS et…", "forget the terms, just…"
+_IGNORE = (rf"{_LEAD}(?:ignor|oubli|laiss\w* (?:de cote|tomber)|fais abstraction|disregard|forget|set aside)\w*"
+           r"(?: \w+)? (?:les? |la |tes |vos |the |your )?(?:cgs|cgv|conditions|documents?|textes?|terms|sources?|clauses?"
+           r"|contrat|contract)\b")
+_TASK = re.compile("|".join(f"(?:{p})" for p in (_ROLE, _TELL, _DRAFT, _OBEY, _IGNORE)))
 # Sentences end at ".", "!", "?", "…" or a colon; a question is a sentence ending with "?".
 _SENTENCE = re.compile(r"[^.!?…:;]+[.!?…:;]*")
 

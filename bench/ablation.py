@@ -40,7 +40,7 @@ from terms import Settings, offline_environment  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ["cgs.dev", "cgs.test", "scenarios.dev", "scenarios.test", "scenarios-more.dev", "scenarios-extra.dev",
         "scenarios-fresh.dev", "scenarios-new.dev", "scenarios-blind.dev",
-        "scenarios-next.dev", "scenarios-hard.dev", "scenarios-field.dev"]
+        "scenarios-next.dev", "scenarios-hard.dev", "scenarios-field.dev", "scenarios-floor.dev"]
 METRICS = ["hit@5", "mrr", "quote_accuracy", "fact_recall", "abstention_recall", "answered_rate"]
 
 

@@ -31,7 +31,7 @@ CORPORA = Path(__file__).with_name("corpora")  # sets written on their own docum
 DEFAULT_SETS = [SETS / f"{name}.{split}.jsonl" for name in ("cgs", "scenarios") for split in ("dev", "test")] + [
     SETS / "scenarios-more.dev.jsonl", SETS / "scenarios-extra.dev.jsonl", SETS / "scenarios-fresh.dev.jsonl",
     SETS / "scenarios-new.dev.jsonl", SETS / "scenarios-blind.dev.jsonl", SETS / "scenarios-next.dev.jsonl",
-    SETS / "scenarios-hard.dev.jsonl", SETS / "scenarios-field.dev.jsonl"]
+    SETS / "scenarios-hard.dev.jsonl", SETS / "scenarios-field.dev.jsonl", SETS / "scenarios-floor.dev.jsonl"]
 
 
 def set_name(path: Path) -> str:

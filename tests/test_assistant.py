@@ -485,7 +485,7 @@ def test_a_question_beside_a_role_is_answered_and_the_role_not_played(assistant)
 @pytest.mark.parametrize("question, kind, given", [
     ("On est assurés chez qui exactement ? c'est qui notre assureur, Allianz ?", "nom", False),
     ("Which insurer covers HC's civil liability?", "name", False),
-    ("Il me faut l'adresse postale exacte du siège, numéro et rue, pour un recommandé", "coordonnées", False),
+    ("Il me faut l'adresse postale exacte du siège, numéro et rue, pour un recommandé", "adresse", False),
     ("Qui paie les franchises d'assurance ?", "", True),
     ("Quel tribunal est compétent en cas de litige ?", "", True)])
 def test_a_name_or_an_address_the_terms_do_not_give_is_not_given(assistant, question, kind, given):
