@@ -242,6 +242,37 @@ def asked_parts(question: str) -> list[str]:
     return parts[:3] if len(parts) > 1 else []
 
 
+# A story that raises two matters says so: "…, et il veut aussi voir notre attestation",
+# "on a quoi sur les deux points ?", "what rules apply to each?"
+_ALSO = re.compile(r"\b(?:aussi|egalement|en plus|au passage|par ailleurs|de plus|also|as well|on top of that"
+                   r"|besides)\b")
+_BOTH = re.compile(r"\b(?:les deux|chaque cas|dans les deux cas|chacun(?:e)?|tout ca|both|each|either|in each case"
+                   r"|all of (?:this|that)|all that)\b")
+_CLAUSE_BREAK = re.compile(r"(?<=[.!?…;:])\s+|\n|\s*,\s*(?:et|and|mais|but)\s+", re.IGNORECASE)
+
+
+def story_parts(question: str) -> list[str]:
+    """The matters a story raises, when it says it raises more than one and asks about them
+    together (else []): "Gros compte, leur juriste veut savoir jusqu'où on paie si on plante
+    une campagne, et il veut aussi voir notre attestation d'assurance. Je lui réponds quoi ?"
+    raises two, each answered by its own clause. (``asked_parts`` reads the asking sentence:
+    here it asks one thing, "je lui réponds quoi ?".)
+
+    >>> story_parts("Leur juriste veut savoir jusqu'où on paie si on plante, et il veut aussi voir "
+    ...             "notre attestation d'assurance. Je lui réponds quoi ?")
+    ["Leur juriste veut savoir jusqu'où on paie si on plante", "il veut aussi voir notre attestation d'assurance."]
+    >>> story_parts("Le client paie en retard, et il ne répond plus. On peut suspendre ?")
+    []
+    """
+    folded = fold(question)
+    if asked_parts(question) or not (_ALSO.search(folded) or _BOTH.search(fold(asking_part(question)))):
+        return []
+    # (a part must name a matter: "Je lui réponds quoi ?" names none)
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(question) if len(p.split()) > PART_WORDS
+             and sum(w not in FR_STOP and w not in EN_STOP and len(w) > 3 for w in re.findall(r"\w+", fold(p))) >= 2]
+    return parts[:3] if len(parts) > 1 else []
+
+
 _TOLD = re.compile(_STATED["amount"].pattern + "|" + r"\d+(?:[.,]\d+)?\s*%")
 
 

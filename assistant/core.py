@@ -22,7 +22,7 @@ from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
 from .asks import (FIGURES, asked_parts, asks, asks_document, common_capitals, figure_subject, figure_word_terms, figures_asked,
-                   proposed_figures, wants_exact)
+                   proposed_figures, story_parts, wants_exact)
 from . import background
 from .background import Background
 from .followup import rewrite
@@ -437,7 +437,7 @@ class Assistant:
         si on le dépasse ?") quotes the sentence that answers each (``asks.asked_parts``),
         found among the passages the whole question retrieved. It comes after the decision:
         what the answer quotes grows, what it is decided on does not."""
-        parts = asked_parts(query.question)
+        parts = asked_parts(query.question) or story_parts(query.question)
         if not parts:
             return picked
         snap, have = evidence.snapshot, {(p.id, a) for p, a, _, _ in picked}

@@ -498,3 +498,13 @@ def test_a_name_or_an_address_the_terms_do_not_give_is_not_given(assistant, ques
     else:
         assert answer.abstained and answer.reason == "not_given", answer.text
         assert kind in answer.text.split(";")[0], answer.text
+
+
+def test_a_story_that_raises_two_matters_quotes_the_clause_of_each(assistant):
+    """The quote's validity (article 2) and the purchase-order number (article 3): the story
+    raises both ("et en plus…") and asks about them together ("c'est ok tout ça ?")."""
+    answer = assistant.ask("Propale envoyée il y a 5 semaines, le client veut encore la signer au prix d'origine, et "
+                           "en plus son service achats nous enverra le numéro de bon de commande plus tard. C'est ok "
+                           "tout ça ?")
+    quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
+    assert "un (1) mois" in quotes and "15 jours" in quotes, answer.text

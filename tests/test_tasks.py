@@ -78,3 +78,15 @@ def test_a_bare_combien_that_asks_how_long_and_a_figure_to_show(question, kinds)
     """"ça dure combien ?" asks a duration, not a sum; "je peux mettre le montant ?" asks leave
     to show a figure, which no clause states."""
     assert set(figures_asked(question)) == kinds
+
+
+def test_a_story_that_raises_two_matters_is_read_as_two():
+    """"…, et il veut aussi voir notre attestation d'assurance. Je lui réponds quoi ?" asks one
+    thing in its asking sentence and two in its story: each matter gets its clause."""
+    from assistant.asks import story_parts
+    parts = story_parts("Gros compte, leur juriste veut savoir jusqu'où on paie si on plante une campagne, et il "
+                        "veut aussi voir notre attestation d'assurance. Je lui réponds quoi ?")
+    assert len(parts) == 2 and "plante" in parts[0] and "attestation" in parts[1]
+    assert story_parts("A client on an open-ended contract wants to terminate, and they also have a hosting "
+                       "contract with us. What notice and renewal rules apply to each?")
+    assert not story_parts("Le client paie en retard, et il ne répond plus. On peut suspendre ?")
