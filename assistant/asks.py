@@ -303,8 +303,8 @@ def asks(question: str) -> frozenset[str]:
     kinds = frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
     if "amount" in kinds and _HOW_LONG.search(folded) and not _SUM.search(folded):
         kinds = kinds - {"amount"} | {"duration"}  # "ça dure combien ?" asks how long
-    if kinds & {"amount", "percentage"} and _SHOWN.search(folded) and "combien" not in folded:
-        kinds -= {"amount", "percentage"}  # "je peux mettre le montant ?" asks leave to show it
+    if kinds & {"amount", "percentage", "name"} and _SHOWN.search(folded) and "combien" not in folded:
+        kinds -= {"amount", "percentage", "name"}  # "je peux mettre le montant ?" asks leave to show it
     return kinds
 
 
@@ -314,11 +314,12 @@ _HOW_LONG = re.compile(r"\b(?:dure|durent|durer|attend\w*|reste|restent|decal\w*
                        r"(?: \w+){0,2} combien\b(?! d[e'])|\bcombien (?:\w+ ){0,3}(?:avant (?:de|que|qu')|apres (?:la|le|l'))")
 # what marks a sum asked: a currency, "coûte", "paie", "facture"
 _SUM = re.compile(r"€|\beuros?\b|\bcout\w*|\bpa(?:y|i)\w*|\bfactur\w*|\bprix\b|\btarif|\bmontant")
-# A figure to show, not asked: "je peux mettre le montant du contrat ?", "can we publish their conversion rates?"
+# A figure (or a name) to show, not asked: "je peux mettre le montant du contrat ?", "can we publish their
+# conversion rates?", "on a le droit de citer leur nom ?"
 _SHOWN = re.compile(r"\b(?:mettre|citer|publier|afficher|communiquer|diffuser|mentionner|indiquer|montrer|donner|parler de"
                     r"|include|publish|show|mention|disclose|share|quote|display)(?: \w+){0,3}? (?:le|les|la|ses|son|leur|leurs"
                     r"|the|their|its|his) (?:\w+ )?(?:montants?|prix|budgets?|ca|chiffres? d'affaires|taux|tarifs?|amounts?"
-                    r"|prices?|budgets?|figures?|revenues?|rates?|fees?)\b")
+                    r"|prices?|budgets?|figures?|revenues?|rates?|fees?|noms?|names?|logos?)\b")
 
 
 # A question asking for a figure without saying which kind ("je mets combien ?"), or whether

@@ -84,6 +84,7 @@ def test_the_figure_a_question_wants(question, kinds):
     ("il reste combien à payer ?", {"amount"}), ("le client attend combien de remboursement ?", {"amount"}),
     ("je peux mettre le montant du contrat dans l'étude de cas ?", set()),
     ("Can we publish their conversion rates in a case study?", set()),
+    ("le service com veut un article de blog sur la campagne Decathlon, on a le droit de citer leur nom ?", set()),
     ("c'est combien le montant de l'indemnité ?", {"amount"}),
 ])
 def test_a_bare_combien_that_asks_how_long_and_a_figure_to_show(question, kinds):
