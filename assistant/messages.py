@@ -18,9 +18,10 @@ TEXT = {
         "hello": "Bonjour !",
         "thanks": "Avec plaisir !",
         "task": "Je ne joue pas de rôle, n'écris pas de texte et ne suis pas de consignes.",
+        # (examples in “ ”: « » in an answer hold the documents' words only)
         "no_question": "Je réponds aux questions sur les conditions générales (CGS) en citant la clause "
-                       "exacte. Par exemple : « Quel est le délai de paiement des factures ? » ou « Le client paie "
-                       "avec trois semaines de retard, que peut-on lui facturer ? »",
+                       "exacte. Par exemple : “Quel est le délai de paiement des factures ?” ou “Le client paie "
+                       "avec trois semaines de retard, que peut-on lui facturer ?”",
     },
     "en": {
         "lead": "Under {where}: « {quote} »",

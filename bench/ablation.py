@@ -18,6 +18,10 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
 - ``figure_subject``: a figure asked read without what it is the figure of (a VAT rate then
   answers an availability-rate question);
 - ``figure_proposed``: a figure the question puts forward ("genre 99,9 % ?") not read;
+- ``tasks``: a role to play, a text to write, an order to obey (with no question besides) read
+  as a question about the terms;
+- ``names``: a name or a postal address asked (an insurer, "numéro et rue") read as no figure;
+- ``story_parts``: a story that raises two matters ("…, et il veut aussi…") quoting one clause;
 - ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
 - ``definitions``: definitions (passages and their sentences) stepping back unless asked for;
 - ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
@@ -87,6 +91,13 @@ def turned_off(signal: str):
         put(core, "figure_subject", lambda question, language="fr": ())
     elif signal == "figure_proposed":
         put(core, "proposed_figures", lambda question: ())
+    elif signal == "tasks":
+        put(core, "task_request", lambda message: False)
+    elif signal == "names":
+        asked = core.figures_asked
+        put(core, "figures_asked", lambda question: asked(question) - {"name", "address"})
+    elif signal == "story_parts":
+        put(core, "story_parts", lambda question: [])
     elif signal == "parties":
         put(core, "as_roles", lambda question, names: question)
     elif signal == "definitions":
@@ -110,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,other_passage,"
-                                               "exact,figure_subject,figure_proposed,parties,definitions,"
+                                               "exact,figure_subject,figure_proposed,tasks,names,story_parts,"
+                                               "parties,definitions,"
                                                "answerability")
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--out", type=Path)
