@@ -508,3 +508,12 @@ def test_a_story_that_raises_two_matters_quotes_the_clause_of_each(assistant):
                            "tout ça ?")
     quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
     assert "un (1) mois" in quotes and "15 jours" in quotes, answer.text
+
+
+def test_a_second_part_that_names_its_own_matter_is_not_pulled_back_to_the_first(assistant):
+    """"…, et si ça finit devant un juge c'est quel tribunal ?" names its matter: borrowing the
+    first part's words (penalties, rate) would choose the penalties clause a second time."""
+    answer = assistant.ask("ça chauffe avec un client qui nous doit 30k : les pénalités de retard c'est à quel "
+                           "taux ? et si ça finit devant un juge c'est quel tribunal ?")
+    quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
+    assert "441-10" in quotes and "TRIBUNAL DE COMMERCE DE PARIS" in quotes, answer.text
