@@ -273,6 +273,19 @@ def story_parts(question: str) -> list[str]:
     return parts[:3] if len(parts) > 1 else []
 
 
+# An elision typed without its apostrophe, as chat often is: "c est qui", "t etais", "j ai".
+_BARE_ELISION = re.compile(r"\b(c|d|j|l|m|n|s|t|qu) (?=[aeiouyh])")
+
+
+def elided(folded: str) -> str:
+    """Folded text with its elisions' apostrophes back ("c est qui" -> "c'est qui").
+
+    >>> elided("c est qui notre assureur ? fais comme si t etais un client")
+    "c'est qui notre assureur ? fais comme si t'etais un client"
+    """
+    return _BARE_ELISION.sub(r"\1'", folded)
+
+
 _TOLD = re.compile(_STATED["amount"].pattern + "|" + r"\d+(?:[.,]\d+)?\s*%")
 
 
@@ -299,7 +312,7 @@ def asks(question: str) -> frozenset[str]:
     """
     # An amount or a rate the question states ("il nous doit 12 000 €", "20 % de clics")
     # is told, not asked.
-    folded = _TOLD.sub(" ", fold(question))
+    folded = _TOLD.sub(" ", elided(fold(question)))
     kinds = frozenset(kind for kind, pattern in ASKS.items() if pattern.search(folded))
     if "amount" in kinds and _HOW_LONG.search(folded) and not _SUM.search(folded):
         kinds = kinds - {"amount"} | {"duration"}  # "ça dure combien ?" asks how long
@@ -346,7 +359,7 @@ def figures_asked(question: str) -> frozenset[str]:
     asked = asks(part) & frozenset(FIGURES)
     if "amount" in asked and not asks(re.sub(_CHARGES, " ", fold(part))) & {"amount"}:
         asked -= {"amount"}  # "je peux lui facturer quoi en plus ?" asks what, not how much
-    if not asked and _BARE_FIGURE.search(fold(part)):
+    if not asked and _BARE_FIGURE.search(elided(fold(part))):
         # "…le pourcentage de dispo de la plateforme. Je mets combien ?": a bare "combien"
         # asks for the figure the story named before it.
         asked = asks(question) & frozenset(FIGURES)

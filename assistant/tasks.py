@@ -22,6 +22,8 @@ import re
 
 from terms.text import fold
 
+from .asks import elided
+
 _YOU = r"(?:tu|t'|vous)"
 # Where an order to the assistant starts: a sentence's start, after a comma or "et", or
 # after "peux-tu", "can you", "please" ("le client veut rédiger un avenant" orders nothing).
@@ -111,7 +113,7 @@ def task_request(message: str) -> bool:
     >>> task_request("Quel est le délai de paiement ?")
     False
     """
-    text = fold(message)
+    text = elided(fold(message))
     sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
     tasks = [s for s in sentences if _TASK.search(s)]
     if not tasks and not _MATTER.search(text):

@@ -24,6 +24,7 @@ TASKS = [
     "trouve-moi un slogan pour notre stand au salon", "génère 10 idées de SMS pour la fête des pères",
     "recommande-moi un CRM pour l'équipe", "can u suggest some team building activities in Lyon",
     "Tu connais un bon hôtel pas cher à Lille ?", "écris-moi un haiku sur les SMS",
+    "fais comme si t etais un client grincheux, je m entraine",  # typed without apostrophes
 ]
 QUESTIONS = [
     "Le client veut qu'on rédige un avenant pour changer le délai de paiement, c'est possible ?",
@@ -62,7 +63,8 @@ def test_a_question_is_not_a_task_even_when_it_speaks_of_writing_or_roles(messag
 
 
 @pytest.mark.parametrize("question, kinds", [
-    ("c'est qui notre assureur RC pro ?", {"name"}), ("Which insurer covers us?", {"name"}),
+    ("c'est qui notre assureur RC pro ?", {"name"}), ("c est qui notre assureur ?", {"name"}),
+    ("il me faut l adresse du siege, numero et rue. c est dans les CGS ?", {"address"}), ("Which insurer covers us?", {"name"}),
     ("Who is our Data Protection Officer?", {"name"}), ("Il me faut son nom et son mail", {"name", "contact"}),
     ("c'est quoi l'adresse postale exacte du siège ?", {"address"}), ("What's their mailing address?", {"address"}),
     ("il me faut l'adresse complète du siège, numéro et rue. c'est dans les CGS ?", {"address"}),
