@@ -14,7 +14,9 @@ Each signal is cheap and says something the others don't:
 - ``agreement``: whether the retrieval channels (dense, lexical, sentence, USE) put the
   same passage first;
 - ``figure_missing``: the question asks for a figure (a duration, an amount, a rate, a
-  date) and the answer's leading quote (the sentences of its first passage) states none:
+  date, a contact, a postal address, a name: "c'est qui notre assureur ?") and the answer's
+  leading quote (the sentences of its first passage) states none (a name: a capitalised word
+  that is not one of the documents' own terms, ``asks.names_someone``):
   the terms touch the topic but do not give what is asked. (A figure in a second clause
   quoted alongside is usually another topic's: the late-payment fee for a question on a
   set-up fee.) A question that wants the figure itself ("combien en euros pile ?", "how
