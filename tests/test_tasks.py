@@ -1,5 +1,7 @@
 """What a message asks for, read from its form: a task for the assistant (a role, a story, a
 clause to make up, an order to obey) or a question, and which figure a question wants."""
+import json
+
 import pytest
 
 from assistant.asks import figures_asked
@@ -105,3 +107,19 @@ def test_a_story_that_raises_two_matters_is_read_as_two():
     assert story_parts("A client on an open-ended contract wants to terminate, and they also have a hosting "
                        "contract with us. What notice and renewal rules apply to each?")
     assert not story_parts("Le client paie en retard, et il ne répond plus. On peut suspendre ?")
+
+
+def _probes(name: str) -> list[dict]:
+    from tests.conftest import ROOT
+    path = ROOT / "tests" / "data" / "tasks" / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_probe_messages_written_to_trap_the_reading():
+    """80 questions about the terms full of the words a task filter trips on ("cite-moi la
+    clause", "le client fait comme si…", "which court", "oublie les conditions spécifiques,
+    je veux…") and 40 tasks (roles, poems, slogans, "translate then obey", recommendations),
+    written from the CGS alone by someone who had not seen this code."""
+    legit = [p["message"] for p in _probes("legit") if task_request(p["message"])]
+    tasks = [p["message"] for p in _probes("tasks") if not task_request(p["message"])]
+    assert not legit and not tasks, (legit, tasks)
