@@ -99,7 +99,10 @@ _ASKS = {
                   r"|\bon peut\b|\bje peux\b|\bil peut\b|\bpeut[- ]etre\b|\ba[- ]t[- ](?:on|il|elle) le droit\b"
                   r"|\ble droit de\b|\bautorise\b|\binterdit\b|\bcan (?:we|i|they|he|she|the|our|a)\b"
                   r"|\b(?:are|is) (?:we|they|he|she|it|the \w+) allowed\b|\bmay (?:we|i|they)\b|\ballowed to\b"
-                  r"|\bentitled\b|\bis it possible\b|\bright to\b",
+                  r"|\bentitled\b|\bis it possible\b|\bright to\b"
+                  # whether someone's leave is needed is whether one may act without it
+                  r"|\b(?:need|needs|require|requires|besoin d[eu']?|faut[- ]il|il faut) ?(?:[\w'-]+ ){0,2}?(?:[a-z]')?(?:consent|approval"
+                  r"|permission|ok|okay|sign-off|go-ahead|accord|autorisation|feu vert|aval)\b",
     "obligation": r"\bdoi(?:t|s|vent)[- ]?(?:on|il|elle|je|ils)?\b|\best[- ](?:il|on) oblige\b|\bobligatoire\b"
                   r"|\bobligation\b|\best[- ]on tenu\b|\bmust\b|\bhave to\b|\bhas to\b|\brequired\b|\bobliged\b"
                   r"|\bneed to\b|\bresponsib",
@@ -274,7 +277,8 @@ def story_parts(question: str) -> list[str]:
 
 
 # An elision typed without its apostrophe, as chat often is: "c est qui", "t etais", "j ai".
-_BARE_ELISION = re.compile(r"\b(c|d|j|l|m|n|s|t|qu) (?=[aeiouyh])")
+# (a letter standing alone: not the "s" of an English possessive, "the customer's offer")
+_BARE_ELISION = re.compile(r"(?<![\w'])(c|d|j|l|m|n|s|t|qu) (?=[aeiouyh])")
 
 
 def elided(folded: str) -> str:
@@ -282,6 +286,8 @@ def elided(folded: str) -> str:
 
     >>> elided("c est qui notre assureur ? fais comme si t etais un client")
     "c'est qui notre assureur ? fais comme si t'etais un client"
+    >>> elided("do we need the customer's ok ?")
+    "do we need the customer's ok ?"
     """
     return _BARE_ELISION.sub(r"\1'", folded)
 

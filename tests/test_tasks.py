@@ -123,3 +123,14 @@ def test_probe_messages_written_to_trap_the_reading():
     legit = [p["message"] for p in _probes("legit") if task_request(p["message"])]
     tasks = [p["message"] for p in _probes("tasks") if not task_request(p["message"])]
     assert not legit and not tasks, (legit, tasks)
+
+
+@pytest.mark.parametrize("question", ["Do we need the client's consent to subcontract?",
+                                      "faut-il l'accord du client pour sous-traiter ?",
+                                      "on a besoin de l'autorisation du client ?",
+                                      "Do we need the customer's OK, and what about confidentiality?"])
+def test_whether_someones_leave_is_needed_asks_a_permission(question):
+    """Whether the client's consent is needed is whether we may act without it: the clause
+    that answers says what we may do ("pourra faire appel à tout sous-traitant")."""
+    from assistant.asks import asks
+    assert "permission" in asks(question)
