@@ -21,7 +21,7 @@ from terms.text import detect_language, fold, tokens, with_accents
 from . import messages
 from . import decide as answerability
 from .answer import Answer, Citation, citation, merge_quotes, select_sentences, where
-from .asks import (FIGURES, asked_parts, asks, asks_document, common_capitals, figure_subject, figure_word_terms, figures_asked,
+from .asks import (FIGURES, asked_parts, asks, asks_document, figure_subject, figure_word_terms, figures_asked,
                    proposed_figures, story_parts, wants_exact)
 from . import background
 from .background import Background
@@ -140,7 +140,6 @@ class Assistant:
             self.foreground = Background(use.name, use.encode, settings.data_dir / "channels",
                                          background.FOREGROUND_TEXTS, background.FOREGROUND_SHIPPED)
         self._absent: tuple[str, list[DocumentInfo]] | None = None
-        self._capitals: tuple[str, frozenset[str]] | None = None
         self.documents: dict[str, DocumentInfo] = {d.id: d for d in read_manifest(settings.corpus_dir)}
         self.llm = llm
 
@@ -327,13 +326,7 @@ class Assistant:
                                      exact=wants_exact(query.question), subject=subject,
                                      leading_context=picked[0][0].context, leading_named=named,
                                      proposed=proposed_figures(query.question), leading_passage=picked[0][0].text,
-                                     common=self._common_capitals(evidence.snapshot), **self.off_topic(evidence))
-
-    def _common_capitals(self, snap: Snapshot) -> frozenset[str]:
-        """The documents' own capitalised terms (``asks.common_capitals``), once per index generation."""
-        if self._capitals is None or self._capitals[0] != snap.generation:
-            self._capitals = (snap.generation, common_capitals([p.text for p in snap.passages]))
-        return self._capitals[1]
+                                     common=evidence.snapshot.capitals, **self.off_topic(evidence))
 
     @staticmethod
     def _bank_names(snap: Snapshot, spans: list[tuple], subject: frozenset[str]) -> list[bool]:

@@ -27,7 +27,7 @@ from terms.records import Passage, Sentence
 from terms.text import accent_map, detect_language, first_sentence, fold, tokens
 
 from . import bank
-from .asks import asks
+from .asks import asks, common_capitals
 from .bank import Bank
 from .lexical import BM25, passage_tokens
 from .parties import aliases
@@ -130,6 +130,7 @@ class Snapshot:
     is_definition: np.ndarray | None = None  # 1.0 for definition passages, in passage order
     parties: dict[str, str] = field(default_factory=dict)  # a party's folded name -> its role in the documents
     accents: dict[str, str] = field(default_factory=dict)  # unaccented spelling -> the documents' word (accent_map)
+    capitals: frozenset[str] = frozenset()  # the documents' own capitalised terms (``asks.common_capitals``)
     bank: Bank | None = None  # questions people ask, tied to the sentences that answer them (``bank``)
 
     def first_sentence(self, p: Passage) -> str:
@@ -212,6 +213,7 @@ class HybridSearch:
             is_definition=np.array([p.kind == "definition" for p in passages], dtype=np.float32),
             parties=aliases(list(texts.values())),
             accents=accent_map([p.text for p in passages]),
+            capitals=common_capitals([p.text for p in passages]),
             generation=generation, passages=passages, by_id={p.id: p for p in passages},
             passage_vectors=self.index.passage_vectors(generation, [p.id for p in passages]),
             sentence_owner=sentence_owner,

@@ -188,6 +188,9 @@ def pages_text(pages: Iterable[int], lang: str = "fr") -> str:
 # -- citations and answers --------------------------------------------------------
 # A list item (``LIST_ITEM``) or a sentence caught mid-way (lowercase) needs its lead-in.
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+# Replies not drawn from a clause (a greeting, a task asked of the chat): no abstention box,
+# and no confidence, which at 0 would read as a failed answer.
+NOT_FROM_A_CLAUSE = ("no_question", "task")
 
 
 def with_lead_in(passage: str, quote: str) -> str:
@@ -320,7 +323,7 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     parts = ['<div class="ta-answer">']
     # A document the text already links to is not listed a second time.
     pointers = [p for p in answer.pointers if not (p.get("url") and p["url"] in answer.text)]
-    if answer.abstained and answer.reason not in ("no_question", "task"):
+    if answer.abstained and answer.reason not in NOT_FROM_A_CLAUSE:
         # ("the documents below" only when some are listed below)
         why = "why_not_given" if answer.reason == "not_given" else "why" if pointers else "why_alone"
         parts.append(f'<div class="ta-abstain"><strong>{text_html(L["abstained"])}</strong>'
@@ -342,9 +345,7 @@ def answer_html(answer: Answer, urls: Mapping[str, str], lang: str = "fr") -> st
     # Newlines as character references: a blank line would end the markdown HTML block.
     copy = html.escape(copy_text(answer, urls), quote=True).replace("\r", "").replace("\n", "&#10;")
     mode = L.get(answer.mode, answer.mode)
-    # Small talk and a task (a role to play…) are not answered from a clause: a confidence of 0
-    # there would read as a failed answer.
-    confidence = "" if answer.reason in ("no_question", "task") else (
+    confidence = "" if answer.reason in NOT_FROM_A_CLAUSE else (
         f'{text_html(L["confidence"])} {answer.confidence:.2f}'
         f'{" (" + text_html(L["line"]) + " 0.50)" if answer.abstained else ""} · ')
     # The chat's sanitizer drops data- attributes: the text to copy rides in hidden elements.
