@@ -20,6 +20,9 @@ from .metrics import aggregate, score_case
 from .pipelines import AssistantPipeline, BM25Pipeline, TextbookPipeline
 
 PIPELINES = ("assistant", "bm25", "textbook")
+# Two eval runs started together both bring the index up to date first: the second waits
+# for the first's ingest (then finds nothing left to do) instead of failing.
+INGEST_WAIT_SECONDS = 900
 
 
 def read_set(path: Path) -> list[dict]:
@@ -38,7 +41,7 @@ def assistant_for(settings: Settings, corpus: Path | None) -> Iterator[tuple[Ass
     """The project's assistant, or one over a throwaway index of another corpus folder."""
     embedder = settings_embedder(settings)
     if corpus is None:
-        report = ingest_run(settings, embedder=embedder)
+        report = ingest_run(settings, embedder=embedder, wait=INGEST_WAIT_SECONDS)
         if not report.ok:
             print(report.summary())
         yield Assistant.from_settings(settings, embedder=embedder), settings

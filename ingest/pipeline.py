@@ -103,14 +103,24 @@ def process(doc: DocumentInfo, path: Path, settings: Settings, notes: list[str] 
 
 
 def run(settings: Settings, embedder: Embedder | None = None, client=None, progress: bool = True,
-        force: bool = False) -> IngestReport:
-    """Bring the index in line with the corpus folder. One writer at a time."""
+        force: bool = False, wait: float = 0.0) -> IngestReport:
+    """Bring the index in line with the corpus folder. One writer at a time: another one
+    running makes this one wait up to ``wait`` seconds (then finish what that one left,
+    usually nothing), or refuse at once with ``IngestBusy`` (the default: the server's
+    reload says so to its caller instead of hanging)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(settings.data_dir / "ingest.lock"))
     try:
         lock.acquire(timeout=0)
-    except Timeout as exc:
-        raise IngestBusy(f"another ingest is running (lock held on {settings.data_dir / 'ingest.lock'})") from exc
+    except Timeout:
+        if wait <= 0:
+            raise IngestBusy(f"another ingest is running (lock held on {settings.data_dir / 'ingest.lock'})") from None
+        log.info("another ingest is running: waiting up to %.0f s for it", wait)
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout as exc:
+            raise IngestBusy(f"another ingest is still running after {wait:.0f} s "
+                             f"(lock held on {settings.data_dir / 'ingest.lock'})") from exc
     try:
         embedder = embedder or settings_embedder(settings)
         return _run_locked(settings, embedder,

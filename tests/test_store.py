@@ -230,6 +230,42 @@ def test_lock_held_by_another_process(small_corpus, make_settings, embedder, tmp
         holder.wait(timeout=10)
 
 
+def test_a_waiting_writer_runs_once_the_other_is_done(small_corpus, make_settings, embedder):
+    # Two eval runs started together: the second waits for the first's ingest, then finds
+    # the index up to date, instead of failing.
+    settings = make_settings(small_corpus)
+    settings.data_dir.mkdir(parents=True)
+    assert run(settings, embedder=embedder, progress=False).ok
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
+         str(settings.data_dir / "ingest.lock"), "60"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(IngestBusy) as caught:
+            run(settings, embedder=embedder, progress=False, wait=0.5)
+        assert "still running after" in str(caught.value)
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
+         str(settings.data_dir / "ingest.lock"), "1.5"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        report = run(settings, embedder=embedder, progress=False, wait=60)
+        assert holder.poll() is not None  # it did wait for the holder to finish
+        assert report.ok and report.up_to_date
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
 @pytest.fixture
 def chroma_server(tmp_path):
     path = tmp_path / "server-chroma"
