@@ -517,3 +517,42 @@ def test_a_second_part_that_names_its_own_matter_is_not_pulled_back_to_the_first
                            "taux ? et si ça finit devant un juge c'est quel tribunal ?")
     quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
     assert "441-10" in quotes and "TRIBUNAL DE COMMERCE DE PARIS" in quotes, answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Quel est le délai de paiement des factures, et quel tribunal est compétent en cas de litige ?",
+    "What is the payment term for invoices, and which court hears disputes?",
+    "Sous combien de jours le client doit payer, et c'est quel tribunal en cas de litige ?",
+])
+def test_a_figure_one_part_asks_is_not_required_of_the_other_parts_quote(assistant, question):
+    """The tribunal's clause leads the answer; the payment term, which the first part asks
+    for, is in the first part's own best sentence: the answer is not refused for it."""
+    answer = assistant.ask(question)
+    assert not answer.abstained, (answer.reason, answer.text)
+    quotes = " ".join(c.quote for c in answer.citations if not c.supporting)
+    assert "TRIBUNAL DE COMMERCE DE PARIS" in quotes
+    assert "30 jours" in quotes, answer.text
+
+
+def test_a_two_part_question_whose_parts_ask_figures_the_terms_lack_is_still_refused(assistant):
+    answer = assistant.ask("Quel est le taux de disponibilité garanti, et combien coûte un SMS ?")
+    assert answer.abstained
+
+
+@pytest.mark.parametrize("question", [
+    # the quote's passage is not the one retrieval ranks first
+    "un gros client propose de payer à 10 jours au lieu de 30 si on lui fait un escompte, on a le droit ?",
+    "le client a modifié le brief en cours de route, on facture comment ?",
+    # two passages quoted
+    "Leur juriste veut savoir jusqu'où on paie si on plante, et il veut aussi voir notre attestation "
+    "d'assurance. Je lui réponds quoi ?",
+])
+def test_the_passages_listed_start_with_those_quoted(assistant, question):
+    """Sources are listed in the order the answer quotes them, then the other passages
+    retrieved: the first source shown is the clause the answer reads from."""
+    answer = assistant.ask(question, k=5)
+    quoted = list(dict.fromkeys(c.passage_id for c in answer.citations if not c.supporting))
+    listed = [h.passage.id for h in answer.hits]
+    assert quoted and listed[:len(quoted)] == quoted
+    assert [h.rank for h in answer.hits] == list(range(1, len(listed) + 1))
+    assert len(set(listed)) == len(listed) == 5
