@@ -12,7 +12,10 @@ from terms.text import EN_STOP, FR_STOP, fold
 _ELLIPTIC_START = re.compile(
     r"^(?:et|mais|sinon|alors|ou|aussi|and|but|what about|how about|what if|same|idem|pareil|"
     r"dans ce cas|in that case|et si|et pour|et en|and for|and if|and in|and what|and how|"
-    r"et quel|et quelle|et combien|et comment|et le|et la|et les|et du|et des|du coup|say)\b",
+    r"et quel|et quelle|et combien|et comment|et le|et la|et les|et du|et des|du coup|say"
+    # a question that opens on "from when" asks when something the conversation named starts
+    r"|(?:starting |beginning |counting )?from when|since when|until when|(?:a|à) partir de quand|depuis quand"
+    r"|jusqu'(?:a|à) quand|d(?:e|è)s quand)\b",
     re.IGNORECASE,
 )
 _PRONOUNS = re.compile(r"\b(?:il|elle|ils|elles|ce|cela|ça|celui-ci|celle-ci|lui|leur|it|this|that|they|them|those)\b",
@@ -45,6 +48,14 @@ ANAPHORIC_WORDS = 20
 # At most this many topic words are borrowed from the conversation: they say where to look;
 # more would only make a follow-up cost more than the question it follows.
 MAX_BORROWED = 12
+# The topic is borrowed from the nearest earlier question that is not itself a follow-up,
+# and from the ones before it while fewer than FEW_TOPIC_WORDS words were borrowed: after
+# "La grève chez un opérateur a bloqué nos envois, c'est de la force majeure ?" then "faut
+# prévenir le client ?", "et si ça dure des semaines ?" is still about force majeure. On the
+# dev splits (MRR, quotes and key facts summed over the four splits not in the fit): 3.772 /
+# 3.792 / 3.795 with the nearest alone, 3.781 / 3.800 / 3.803 at 4 and 6; the seven fitted
+# splits unchanged.
+FEW_TOPIC_WORDS = 4
 MAX_BORROWED_CHARS = 80
 _QUESTION_WORDS = {"quel", "quelle", "quels", "quelles", "comment", "combien", "pourquoi", "quand", "what",
                    "which", "how", "when", "why", "who", "where", "est", "ce", "qu", "can", "could", "does", "do",
@@ -68,6 +79,8 @@ def is_follow_up(question: str) -> bool:
     True
     >>> is_follow_up("Starting from when?"), is_follow_up("Jusqu'à quand ?"), is_follow_up("Combien ?")
     (True, True, True)
+    >>> is_follow_up("Starting from when - signature or the end of the contract?")
+    True
     """
     question = _FILLER.sub("", question.strip())
     words = re.findall(r"\w+", question)
@@ -98,15 +111,21 @@ def rewrite(question: str, history: list[str]) -> str:
     'Et en cas de retard ? (délai paiement factures)'
     >>> rewrite("Quel tribunal est compétent ?", ["Quel est le délai de paiement ?"])
     'Quel tribunal est compétent ?'
+    >>> rewrite("et si ça dure des semaines ?", ["Une grève a bloqué nos envois, force majeure ?", "faut prévenir le client ?"])
+    'et si ça dure des semaines ? (faut prévenir client grève bloqué envois force majeure)'
     """
     if not history or not is_follow_up(question):
         return question
     # The nearest earlier question that is not itself elliptic carries the topic.
-    topic = ""
+    topic, gathered = "", []
     for earlier in reversed(history):
-        topic = " ".join(topic_words(earlier))
-        if not is_follow_up(earlier) and topic:
-            break
+        words = topic_words(earlier)
+        topic = " ".join(words)
+        if not is_follow_up(earlier) and words:
+            gathered += words
+            if len(gathered) >= FEW_TOPIC_WORDS:
+                break
+    topic = " ".join(gathered) or topic
     own = {fold(w) for w in topic_words(question)}
     extra = " ".join([w for w in topic.split() if fold(w) not in own][:MAX_BORROWED])
     if len(extra) > MAX_BORROWED_CHARS:
