@@ -23,6 +23,7 @@ count, as the engine does.
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ import numpy as np
 QK = 32  # weights per 4-bit block
 _BLOCK_BYTES = 2 + QK // 2  # a float16 scale and 32 nibbles
 _META = "\u2581"  # SentencePiece's word-start mark
+WORDS_KEPT = 1 << 16  # words whose segmentation is kept (a few MB)
 
 
 def model_path(variant: str = "e5-small-q4.bin") -> Path:
@@ -103,6 +105,7 @@ class E5Int8:
                 self._pieces.setdefault(blob[offsets[i]:offsets[i + 1]].decode("utf-8", "replace"), i)
         self._unknown_score = min(self._scores) - 10.0
         self._longest = max(map(len, self._pieces))
+        self._word = lru_cache(maxsize=WORDS_KEPT)(self._segment)
         entries, table_bytes = struct.unpack_from("<iI", buf, at)
         at += 8
         table, p = bytes(buf[at:at + table_bytes]), 0
@@ -154,6 +157,20 @@ class E5Int8:
         if not text.startswith(" "):
             text = " " + text
         text = text.replace(" ", _META)
+        # No piece holds the word-start mark but at its start: the best segmentation of the
+        # text is that of each word (a mark and what follows up to the next), and words
+        # recur, so each is segmented once (a fifth of a question's cost outside the model).
+        out: list[int] = []
+        start = 0
+        while start < len(text):
+            end = text.find(_META, start + 1)
+            end = len(text) if end < 0 else end
+            out += self._word(text[start:end])
+            start = end
+        return out
+
+    def _segment(self, text: str) -> tuple[int, ...]:
+        """Viterbi over the unigram pieces of one word (it starts with the word-start mark)."""
         n, pieces, scores, unknown = len(text), self._pieces, self._scores, self.unk
         best = [-1e30] * (n + 1)
         best[0] = 0.0
@@ -172,7 +189,7 @@ class E5Int8:
         while end > 0:
             out.append(unknown if piece[end] < 0 else piece[end])
             end = start[end]
-        return out[::-1]
+        return tuple(out[::-1])
 
     def count(self, text: str, query: bool = True) -> int:
         """Tokens the model reads for ``text`` (with its prefix, start and end tokens)."""
