@@ -324,6 +324,15 @@ def test_naming_an_absent_document_is_not_asking_what_it_says(assistant):
     assert content.abstained and any(p["id"] == "dpa" for p in content.pointers)
 
 
+def test_a_document_named_in_short_is_named(assistant):
+    """"les conditions spé Billing" names the Billing specific conditions: what they say is
+    not answered from the CGS; where they are still is."""
+    content = assistant.ask("dans les conditions spé Billing, le reversement à l'éditeur il se fait à combien de jours ?")
+    assert content.abstained and any(p["id"] == "cs-billing" for p in content.pointers), content.text
+    where = assistant.ask("les conditions spé Billing elles sont où ?")
+    assert not where.abstained and "CP_HighConnexion_Billing.pdf" in where.text
+
+
 def test_an_off_topic_question_is_abstained_on(assistant):
     answer = assistant.ask("What's the capital of Australia?")
     assert answer.abstained and answer.reason == "no_evidence" and not answer.citations
