@@ -132,6 +132,11 @@ class Snapshot:
     accents: dict[str, str] = field(default_factory=dict)  # unaccented spelling -> the documents' word (accent_map)
     capitals: frozenset[str] = frozenset()  # the documents' own capitalised terms (``asks.common_capitals``)
     bank: Bank | None = None  # questions people ask, tied to the sentences that answer them (``bank``)
+    banked: frozenset[str] = frozenset()  # the passages whose sentences have bank questions
+
+    def __post_init__(self) -> None:
+        if self.bank is not None and not self.banked:
+            self.banked = frozenset(p.id for p, covered in zip(self.passages, self.bank.covers) if covered)
 
     def first_sentence(self, p: Passage) -> str:
         """The passage's first sentence, verbatim, from the sentences stored at ingest."""

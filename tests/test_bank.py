@@ -163,6 +163,17 @@ def test_without_a_bank_retrieval_is_unchanged_but_for_its_channels(tmp_path, em
     assert set(assistant.search.channels("Quel est le délai de paiement ?", "fr")) >= {"bank_dense", "bank_use"}
     answer = plain.ask("Quel est le délai de paiement des factures ?")
     assert not answer.abstained and "30 jours" in answer.citations[0].quote
+    # The passages an answer lists keep retrieval's order: the quoted ones come first only
+    # where bank questions say which passage answers (``core.quoted_first``).
+    story = "un gros client propose de payer à 10 jours au lieu de 30 si on lui fait un escompte, on a le droit ?"
+    banked = assistant.ask(story, k=5)
+    scores = [h.score for h in banked.hits]
+    assert scores != sorted(scores, reverse=True)  # here the quoted passage is not retrieval's first
+    other = "J'ai envoyé la propale au client le 3 mars, il revient le 20 avril pour la signer au même prix. Elle tient toujours ou pas ?"
+    answer = plain.ask(other, k=5)
+    assert answer.citations[0].passage_id != answer.hits[0].passage.id  # quoted from retrieval's second or later
+    bankless = [h.score for h in answer.hits]
+    assert bankless == sorted(bankless, reverse=True)
 
 
 @pytest.mark.parametrize("question, expected", [
