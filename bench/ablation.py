@@ -22,6 +22,12 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
   as a question about the terms;
 - ``names``: a name or a postal address asked (an insurer, "numéro et rue") read as no figure;
 - ``story_parts``: a story that raises two matters ("…, et il veut aussi…") quoting one clause;
+- ``quoted_first``: the passages an answer lists in retrieval's order, not the quoted ones first;
+- ``part_figures``: a figure one part of a question asks required of the whole answer's first quote;
+- ``part_room``: no room for one more sentence when a question asks several things;
+- ``follow_topic``: a follow-up borrowing the topic of the nearest full question alone, however
+  few its words;
+- ``short_names``: a document's name cut short ("les conditions spé Billing") not read as its name;
 - ``parties``: party names read as their roles ("High Connexion" -> "le Prestataire");
 - ``definitions``: definitions (passages and their sentences) stepping back unless asked for;
 - ``answerability``: the fitted multi-signal decision (back to the evidence level alone).
@@ -54,6 +60,7 @@ def turned_off(signal: str):
     import assistant.answer as answer
     import assistant.core as core
     import assistant.decide as decide
+    import assistant.followup as followup
     import assistant.retrieve as retrieve
     import assistant.vocabulary as vocabulary
 
@@ -98,6 +105,16 @@ def turned_off(signal: str):
         put(core, "figures_asked", lambda question: asked(question) - {"name", "address"})
     elif signal == "story_parts":
         put(core, "story_parts", lambda question: [])
+    elif signal == "quoted_first":
+        put(core, "quoted_first", lambda hits, quoted, k: hits[:k])
+    elif signal == "part_figures":
+        put(core.Assistant, "_parts_state_their_figures", lambda self, query, evidence: False)
+    elif signal == "part_room":
+        put(core, "PART_ROOM", 0)
+    elif signal == "follow_topic":
+        put(followup, "FEW_TOPIC_WORDS", 0)
+    elif signal == "short_names":
+        put(core, "ABBREVIATION_CHARS", 1000)
     elif signal == "parties":
         put(core, "as_roles", lambda question, names: question)
     elif signal == "definitions":
@@ -122,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,other_passage,"
                                                "exact,figure_subject,figure_proposed,tasks,names,story_parts,"
+                                               "quoted_first,part_figures,part_room,follow_topic,short_names,"
                                                "parties,definitions,"
                                                "answerability")
     parser.add_argument("--sets", default=",".join(SETS))
