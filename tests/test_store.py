@@ -215,19 +215,25 @@ def test_lock_refuses_a_second_writer(small_corpus, make_settings, embedder):
 def test_lock_held_by_another_process(small_corpus, make_settings, embedder, tmp_path):
     settings = make_settings(small_corpus)
     settings.data_dir.mkdir(parents=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
-         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(60)",
-         str(settings.data_dir / "ingest.lock")],
-        stdout=subprocess.PIPE, text=True,
-    )
+    holder = _hold_lock(settings.data_dir / "ingest.lock", 60)
     try:
-        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(IngestBusy):
             run(settings, embedder=embedder, progress=False)
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+def _hold_lock(path, seconds: float) -> subprocess.Popen:
+    """Another process holding a lock for ``seconds`` (once it says so)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
+         str(path), str(seconds)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
 
 
 def test_a_waiting_writer_runs_once_the_other_is_done(small_corpus, make_settings, embedder):
@@ -236,28 +242,16 @@ def test_a_waiting_writer_runs_once_the_other_is_done(small_corpus, make_setting
     settings = make_settings(small_corpus)
     settings.data_dir.mkdir(parents=True)
     assert run(settings, embedder=embedder, progress=False).ok
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
-         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
-         str(settings.data_dir / "ingest.lock"), "60"],
-        stdout=subprocess.PIPE, text=True,
-    )
+    holder = _hold_lock(settings.data_dir / "ingest.lock", 60)
     try:
-        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(IngestBusy) as caught:
             run(settings, embedder=embedder, progress=False, wait=0.5)
         assert "still running after" in str(caught.value)
     finally:
         holder.kill()
         holder.wait(timeout=10)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
-         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
-         str(settings.data_dir / "ingest.lock"), "1.5"],
-        stdout=subprocess.PIPE, text=True,
-    )
+    holder = _hold_lock(settings.data_dir / "ingest.lock", 1.5)
     try:
-        assert holder.stdout.readline().strip() == "held"
         report = run(settings, embedder=embedder, progress=False, wait=60)
         assert holder.poll() is not None  # it did wait for the holder to finish
         assert report.ok and report.up_to_date
