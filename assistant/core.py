@@ -78,6 +78,8 @@ class Evidence:
     firsts: dict[str, str | None] = dataclasses.field(default_factory=dict)  # channel -> its first passage
     use_vector: np.ndarray | None = None  # the question's USE vector (without the second channel: None)
     use_best: float | None = None  # its similarity with the nearest passage
+    # Each part's best sentences, once ranked: the decision and the quotes both read them.
+    parts: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 # (passage, start, end, score): a sentence in its passage's own offsets (stage 3's output).
@@ -491,6 +493,9 @@ class Assistant:
     def _part_sentences(self, query: Query, evidence: Evidence, part: str, before: list[str]) -> list[Picked]:
         """The best sentences for one part of a question (best first, PART_CANDIDATES of
         them), among the passages the whole question retrieved."""
+        key = (part, *before)
+        if key in evidence.parts:
+            return evidence.parts[key]
         snap = evidence.snapshot
         # A part that refers back ("…, et que se passe-t-il si on le dépasse ?") borrows
         # the topic of the parts before it, as a follow-up does; one that names its own
@@ -500,8 +505,10 @@ class Assistant:
             part = rewrite(part, before)
         vector = self.query_vector(part, query.language, snap.language)
         use = self.search.use.encode([part])[0] if self.search.use is not None else None
-        return select_sentences(snap, evidence.hits, vector, part, PART_CANDIDATES, pool=PART_POOL,
-                                asked=asks(part), language=query.language, use_vector=use, join=False)
+        ranked = select_sentences(snap, evidence.hits, vector, part, PART_CANDIDATES, pool=PART_POOL,
+                                  asked=asks(part), language=query.language, use_vector=use, join=False)
+        evidence.parts[key] = ranked
+        return ranked
 
     def _with_precedence(self, picked, hits: list[Hit], snap, query_vector, question, language):
         """When a specific-conditions document and the general conditions both answer,
@@ -543,10 +550,7 @@ def quoted_first(hits: list[Hit], quoted: list[Passage], k: int) -> list[Hit]:
     (another corpus, no bank) MRR 0.731 -> 0.711, so only passages with bank questions are
     moved (``Snapshot.banked``)."""
     by_id = {h.passage.id: h for h in hits}
-    first = []
-    for p in quoted:
-        if p.id in by_id and by_id[p.id] not in first:
-            first.append(by_id[p.id])
+    first = [by_id[i] for i in dict.fromkeys(p.id for p in quoted) if i in by_id]
     ordered = first + [h for h in hits if h not in first]
     return [dataclasses.replace(h, rank=r) for r, h in enumerate(ordered[:k], 1)]
 

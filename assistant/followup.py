@@ -116,7 +116,8 @@ def rewrite(question: str, history: list[str]) -> str:
     """
     if not history or not is_follow_up(question):
         return question
-    # The nearest earlier question that is not itself elliptic carries the topic.
+    # The nearest earlier questions that are not themselves follow-ups carry the topic
+    # (FEW_TOPIC_WORDS); with none, the oldest question's words.
     topic, gathered = "", []
     for earlier in reversed(history):
         words = topic_words(earlier)
