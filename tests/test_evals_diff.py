@@ -103,12 +103,22 @@ def test_diff_the_other_way_round_lists_them_as_better(runs):
 
 
 def test_diff_against_bm25_words_abstention_and_quotes(runs):
-    """BM25 never abstains and quotes its whole top passage."""
+    """BM25 never abstains and quotes its whole top passage: the diff says so of the
+    out-of-scope question, and of each case whose quote holds the answer in one run only."""
     out = run_cli("diff", runs["k3"], runs["bm25"]).stdout
     assert "config changed: pipeline assistant→bm25" in out
     assert "  weather: What will the weather be tomorrow in Paris?\n      answered an out-of-scope question" \
         in section(out, "Worse")
-    assert "quote now holds the answer" in section(out, "Better")
+    cases = {c["id"]: c for c in read_set(runs["set"])}
+    old, new = ({r["id"]: score_case(cases[r["id"]], r).get("quote_accuracy")
+                 for r in json.loads(runs[name].read_text(encoding="utf-8"))["cases"]} for name in ("k3", "bm25"))
+    lines = out.splitlines()
+    for id in cases:
+        said = next((lines[i + 1] for i, line in enumerate(lines) if line.startswith(f"  {id}: ")), "")
+        if old[id] is not None and new[id] is not None and old[id] != new[id]:
+            assert ("quote now holds the answer" if new[id] > old[id] else "quote no longer holds the answer") in said
+        else:
+            assert "quote" not in said, id
 
 
 def test_make_eval_keeps_the_previous_run_and_prints_the_changes(runs):
