@@ -39,3 +39,10 @@ def test_a_strong_pull_keeps_the_prior():
 
 def test_the_shipped_weights_name_every_signal():
     assert len(sentence_weights()) == len(SIGNALS) == len(PRIOR)
+
+
+def test_documents_without_a_bank_keep_the_weights_tuned_one_at_a_time():
+    """The fit leans on the bank's signals; a corpus without a bank is ranked without them."""
+    plain = sentence_weights(banked=False)
+    assert not plain[SIGNALS.index("bank"):].any()
+    assert np.allclose(plain[:SIGNALS.index("bank")], PRIOR[:SIGNALS.index("bank")])
