@@ -24,8 +24,12 @@ from scipy.special import logsumexp
 
 from terms import Settings, offline_environment
 
-from .fit_answerability import DEV_SETS
-from .metrics import normalise
+offline_environment()  # before the assistant's modules import chromadb
+
+from assistant.answer import HAND_TUNED_WEIGHTS  # noqa: E402
+
+from .fit_answerability import DEV_SETS  # noqa: E402
+from .metrics import normalise  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # Dev splits the fit never reads: they say whether it carries over to questions it was not fitted on.
@@ -33,7 +37,7 @@ HELD_OUT = [ROOT / "evals" / "sets" / f"{name}.dev.jsonl" for name in ("scenario
                                                                          "scenarios-field", "scenarios-floor")]
 POOL = 3  # the passages whose sentences compete (``select_sentences``' default)
 # The weights of SIGNALS as first tuned one signal at a time on the dev splits (losses negative).
-PRIOR = np.array([1.0, 0.04, 0.08, -0.006, 0.004, -0.02, 0.02, 0.01, 0.2, 0.02])
+PRIOR = np.array(HAND_TUNED_WEIGHTS)
 
 
 def collect(sets: list[Path]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -53,9 +57,9 @@ def collect(sets: list[Path]) -> list[tuple[np.ndarray, np.ndarray]]:
                     continue
                 query = assistant.rewrite(case["question"], case.get("history") or [])
                 evidence = assistant.gather(query, assistant.settings.k)
-                rows = sentence_signals(evidence.snapshot, evidence.hits, evidence.sentence_vector, query.searched,
-                                        POOL, asks(query.question), query.language, evidence.use_vector)
                 snap = evidence.snapshot
+                rows = sentence_signals(snap, evidence.hits, evidence.sentence_vector, query.searched,
+                                        POOL, asks(query.question), query.language, evidence.use_vector)
                 texts = [normalise(snap.sentences[i].text) for i, _, _ in rows]
                 holds = np.array([any(s in t or t in s for s in sources) for t in texts], dtype=bool)
                 if holds.any():
@@ -101,7 +105,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pull", type=float, default=0.01, help="L2 pull towards PRIOR")
     args = parser.parse_args(argv)
-    offline_environment()
     from assistant.answer import SIGNALS, sentence_weights
 
     fitted, held = collect(DEV_SETS), collect(HELD_OUT)
