@@ -4,8 +4,10 @@ Runs the eval sets' dev and test splits with the whole pipeline, then with one s
 turned off at a time (leave-one-out), in one process with the model loaded once:
 
 - ``use``: the second dense channel (USE) in the fused retrieval;
-- ``bank``: the question bank in retrieval (its three channels) and in choosing sentences (its
+- ``bank``: the question bank in retrieval (its four channels) and in choosing sentences (its
   answerability signals stay: they are part of the fitted model);
+- ``bank_model``: the passage model fitted on the bank (its retrieval channel), the bank's
+  other channels kept;
 - ``bank_words``: the bank's words alone (its BM25 channel and its weight in choosing
   sentences), its vectors kept;
 - ``vocabulary``: the general vocabularies (slang, English renderings and situations);
@@ -73,10 +75,12 @@ def turned_off(signal: str):
     if signal == "use":
         put(retrieve, "WEIGHTS", {k: {**w, "use": 0.0} for k, w in retrieve.WEIGHTS.items()})
     elif signal == "bank":
-        put(retrieve, "WEIGHTS", {k: {**w, "bank_dense": 0.0, "bank_use": 0.0,
-                                                     "bank_lexical": 0.0} for k, w in retrieve.WEIGHTS.items()})
+        put(retrieve, "WEIGHTS", {k: {**w, "bank_dense": 0.0, "bank_use": 0.0, "bank_lexical": 0.0,
+                                                     "bank_model": 0.0} for k, w in retrieve.WEIGHTS.items()})
         put(answer, "BANK_WEIGHT", 0.0)
         put(answer, "BANK_LEXICAL_WEIGHT", 0.0)
+    elif signal == "bank_model":
+        put(retrieve, "WEIGHTS", {k: {**w, "bank_model": 0.0} for k, w in retrieve.WEIGHTS.items()})
     elif signal == "bank_words":
         put(retrieve, "WEIGHTS", {k: {**w, "bank_lexical": 0.0} for k, w in retrieve.WEIGHTS.items()})
         put(answer, "BANK_LEXICAL_WEIGHT", 0.0)
@@ -137,7 +141,8 @@ def turned_off(signal: str):
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
     parser = argparse.ArgumentParser(prog="python bench/ablation.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--signals", default="none,use,bank,bank_words,vocabulary,situations,asks,join,other_passage,"
+    parser.add_argument("--signals", default="none,use,bank,bank_model,bank_words,vocabulary,situations,asks,join,"
+                                               "other_passage,"
                                                "exact,figure_subject,figure_proposed,tasks,names,story_parts,"
                                                "quoted_first,part_figures,part_room,follow_topic,short_names,"
                                                "parties,definitions,"
