@@ -64,6 +64,9 @@ MODEL_C = 10.0
 # Past this many passages with bank questions the fit would take too long at load (73 for
 # the CGS: 4 s); the channel is then left out, with a warning.
 MODEL_MAX_CLASSES = 2000
+# The model fitted on the banks as shipped, beside them (``python -m assistant.bank``): a
+# fresh data folder (a new install, every test's) then never pays for the fit.
+SHIPPED_MODEL = "passages.model.npz"
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,18 @@ _MODELS: dict[str, PassageModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def passage_model(spaces: dict[str, np.ndarray], owner: np.ndarray, cache_dir: Path | None) -> PassageModel | None:
+def model_key(spaces: dict[str, np.ndarray], owner: np.ndarray) -> str:
+    """What a passage model is fitted on: the questions' vectors, their passages, its setting."""
+    x = np.hstack([np.asarray(spaces[space], dtype=np.float32) for space in MODEL_SPACES])
+    return hashlib.sha256(b"".join([x.tobytes(), np.asarray(owner, dtype=np.int64).tobytes(),
+                                    repr(MODEL_C).encode()])).hexdigest()[:16]
+
+
+def passage_model(spaces: dict[str, np.ndarray], owner: np.ndarray, cache_dir: Path | None,
+                  shipped: Path | None = None) -> PassageModel | None:
     """The passage model of a bank (None without both spaces, or with too many passages):
-    fitted once, then kept in the data folder, keyed by the questions' vectors and passages."""
+    the shipped one or the one kept in the data folder when either was fitted on exactly
+    these questions and passages; else fitted (once per process) and kept in the data folder."""
     if not all(space in spaces for space in MODEL_SPACES):
         return None
     classes = np.unique(owner)
@@ -112,26 +124,42 @@ def passage_model(spaces: dict[str, np.ndarray], owner: np.ndarray, cache_dir: P
         log.warning("passage model left out: %d passages with bank questions (at most %d)", len(classes),
                     MODEL_MAX_CLASSES)
         return None
-    x = np.hstack([np.asarray(spaces[space], dtype=np.float32) for space in MODEL_SPACES])
-    digest = hashlib.sha256(b"".join([x.tobytes(), np.asarray(owner, dtype=np.int64).tobytes(),
-                                      repr(MODEL_C).encode()])).hexdigest()[:16]
+    digest = model_key(spaces, owner)
     with _MODELS_LOCK:
         if digest in _MODELS:
             return _MODELS[digest]
         path = cache_dir / f"passage-model-{digest}.npz" if cache_dir else None
-        stored = read_arrays(path, ("weights", "bias", "classes")) if path else None
-        if stored is not None:
-            model = PassageModel(stored["weights"].astype(np.float32), stored["bias"].astype(np.float32),
-                                 stored["classes"].astype(np.int64))
-        else:
+        model = None
+        for place in [p for p in (shipped, path) if p is not None]:
+            stored = read_arrays(place, ("key", "weights", "bias", "classes"))
+            if stored is not None and str(stored["key"]) == digest:
+                model = PassageModel(stored["weights"].astype(np.float32), stored["bias"].astype(np.float32),
+                                     stored["classes"].astype(np.int64))
+                break
+        if model is None:
+            x = np.hstack([np.asarray(spaces[space], dtype=np.float32) for space in MODEL_SPACES])
             model = _fit(x, owner)
             if path is not None:
                 try:
-                    write_arrays(path, weights=model.weights, bias=model.bias, classes=model.classes)
+                    _write_model(path, digest, model)
                 except OSError as exc:  # a read-only data folder: fitted again next time
                     log.warning("passage model not kept (%s)", exc)
         _MODELS[digest] = model
         return model
+
+
+def _write_model(path: Path, digest: str, model: PassageModel) -> None:
+    write_arrays(path, key=np.array(digest), weights=model.weights, bias=model.bias, classes=model.classes)
+
+
+def ship_model(folder: Path, bank: Bank) -> Path | None:
+    """Write a snapshot's passage model beside the banks (after editing one, once the
+    index is current): what ``passage_model`` finds first."""
+    if bank.model is None:
+        return None
+    out = folder / SHIPPED_MODEL
+    _write_model(out, model_key(bank.spaces, bank.owner), bank.model)
+    return out
 
 
 def _fit(x: np.ndarray, owner: np.ndarray) -> PassageModel:
@@ -359,7 +387,7 @@ def load(folder: Path | None, passages: list[Passage], sentences: list[Sentence]
     spaces = {space: np.asarray(v, dtype=np.float32) for space, v in vectors.items()}
     return Bank(spaces, where, owner, covers, BM25(words), BM25(sentence_words),
                 {space: np.asarray(v, dtype=np.float32) for space, v in unanswered.items() if v},
-                passage_model(spaces, owner, cache_dir))
+                passage_model(spaces, owner, cache_dir, folder / SHIPPED_MODEL))
 
 
 def ship(folder: Path, doc_id: str, space: str, name: str, encode: Callable[[list[str]], np.ndarray]) -> list[Path]:
@@ -387,3 +415,12 @@ if __name__ == "__main__":
     for path in sorted(folder.glob("*.tsv")):
         print(ship(folder, path.stem, "use", use.name, use.encode), file=sys.stderr)
         print(ship(folder, path.stem, "dense", e5.name, e5.embed_queries), file=sys.stderr)
+    # The passage model reads the passages too: fitted on the current index (ingested
+    # first when the corpus changed), from the vectors just written.
+    from assistant.core import Assistant
+    from ingest.pipeline import run
+
+    run(settings, embedder=e5, progress=False)
+    snapshot = Assistant.from_settings(settings, embedder=e5).search.snapshot()
+    if snapshot.bank is not None:
+        print(ship_model(folder, snapshot.bank), file=sys.stderr)

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.background import key
 import assistant.bank as bank_module
-from assistant.bank import passage_model, read, read_unanswered, resolve
+from assistant.bank import SHIPPED_MODEL, model_key, passage_model, read, read_unanswered, resolve
 from assistant.core import Assistant
 from ingest import load_embedder
 from ingest.pipeline import run
@@ -224,6 +224,16 @@ def test_the_passage_model_is_fitted_once_and_kept(tmp_path, caplog):
     other, _, _ = _clusters(2)  # other questions: another model
     assert passage_model(other, owner, tmp_path) is not first
     assert len(list(tmp_path.glob("passage-model-*.npz"))) == 2
+
+
+def test_the_shipped_passage_model_is_that_of_the_bank(assistant):
+    """corpus/questions/passages.model.npz must be rewritten (python -m assistant.bank) whenever
+    a bank or the passages change; otherwise every fresh data folder fits it again (4 s at
+    the first question)."""
+    bank = assistant.search.snapshot().bank
+    with np.load(BANK.with_name(SHIPPED_MODEL)) as stored:
+        assert str(stored["key"]) == model_key(bank.spaces, bank.owner)
+        np.testing.assert_array_equal(stored["weights"], bank.model.weights)
 
 
 def test_the_cgs_passage_model_knows_its_questions(assistant):
