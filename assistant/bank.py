@@ -105,7 +105,14 @@ _MODELS_LOCK = threading.Lock()
 
 def model_key(spaces: dict[str, np.ndarray], owner: np.ndarray) -> str:
     """What a passage model is fitted on: the questions' vectors, their passages, its setting."""
-    x = np.hstack([np.asarray(spaces[space], dtype=np.float32) for space in MODEL_SPACES])
+    return _key(_features(spaces), owner)
+
+
+def _features(spaces: dict[str, np.ndarray]) -> np.ndarray:
+    return np.hstack([np.asarray(spaces[space], dtype=np.float32) for space in MODEL_SPACES])
+
+
+def _key(x: np.ndarray, owner: np.ndarray) -> str:
     return hashlib.sha256(b"".join([x.tobytes(), np.asarray(owner, dtype=np.int64).tobytes(),
                                     repr(MODEL_C).encode()])).hexdigest()[:16]
 
@@ -124,7 +131,8 @@ def passage_model(spaces: dict[str, np.ndarray], owner: np.ndarray, cache_dir: P
         log.warning("passage model left out: %d passages with bank questions (at most %d)", len(classes),
                     MODEL_MAX_CLASSES)
         return None
-    digest = model_key(spaces, owner)
+    x = _features(spaces)
+    digest = _key(x, owner)
     with _MODELS_LOCK:
         if digest in _MODELS:
             return _MODELS[digest]
@@ -137,7 +145,6 @@ def passage_model(spaces: dict[str, np.ndarray], owner: np.ndarray, cache_dir: P
                                      stored["classes"].astype(np.int64))
                 break
         if model is None:
-            x = np.hstack([np.asarray(spaces[space], dtype=np.float32) for space in MODEL_SPACES])
             model = _fit(x, owner)
             if path is not None:
                 try:

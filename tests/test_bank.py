@@ -17,7 +17,7 @@ from ingest import load_embedder
 from ingest.pipeline import run
 from ingest.use_channel import load_use
 from terms.records import Sentence
-from terms.text import fold
+from terms.text import detect_language, fold
 from tests.conftest import CORPUS, MODEL
 
 BANK = CORPUS / "questions" / "cgs-20210601.tsv"
@@ -176,25 +176,23 @@ def test_without_a_bank_retrieval_is_unchanged_but_for_its_channels(tmp_path, em
     assert bankless == sorted(bankless, reverse=True)
 
 
-def _clusters(seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def _clusters(seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Bank questions of passages 0, 2 and 3 (passage 1 has none) as unit vectors around one
-    centre per passage, in two spaces; and the centres (space "dense")."""
+    centre per passage, in two spaces."""
     rng = np.random.default_rng(seed)
     owner = np.repeat([0, 2, 3], [40, 8, 25])  # as uneven as a real bank
-    spaces, centres = {}, None
+    spaces = {}
     for space, dim in (("dense", 12), ("use", 16)):
-        c = rng.normal(size=(4, dim))
-        v = c[owner] + 0.6 * rng.normal(size=(len(owner), dim))
+        v = rng.normal(size=(4, dim))[owner] + 0.6 * rng.normal(size=(len(owner), dim))
         spaces[space] = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
-        centres = c if centres is None else centres
-    return spaces, owner, centres
+    return spaces, owner
 
 
 def test_the_passage_model_names_the_passage_a_question_is_near(tmp_path):
     """Fitted on the bank's questions, the model puts first the passage whose questions a
     question resembles, the small passage as well as the large ones; a passage without
     questions is the least likely."""
-    spaces, owner, _ = _clusters()
+    spaces, owner = _clusters()
     model = passage_model(spaces, owner, tmp_path)
     assert model is not None
     for i in (0, 8, 41, 60):  # questions of passages 0, 0, 2 and 3
@@ -206,7 +204,7 @@ def test_the_passage_model_names_the_passage_a_question_is_near(tmp_path):
 
 
 def test_the_passage_model_is_fitted_once_and_kept(tmp_path, caplog):
-    spaces, owner, _ = _clusters(1)
+    spaces, owner = _clusters(1)
     first = passage_model(spaces, owner, tmp_path)
     kept = list(tmp_path.glob("passage-model-*.npz"))
     assert len(kept) == 1
@@ -221,7 +219,7 @@ def test_the_passage_model_is_fitted_once_and_kept(tmp_path, caplog):
         third = passage_model(spaces, owner, tmp_path)
     assert "unreadable" in caplog.text
     np.testing.assert_allclose(third.weights, first.weights, atol=1e-5)
-    other, _, _ = _clusters(2)  # other questions: another model
+    other, _ = _clusters(2)  # other questions: another model
     assert passage_model(other, owner, tmp_path) is not first
     assert len(list(tmp_path.glob("passage-model-*.npz"))) == 2
 
@@ -255,7 +253,7 @@ def test_the_cgs_passage_model_knows_its_questions(assistant):
                 picks[name] = (question, passage.id)
     assert all(picks.values()), picks
     for question, passage_id in picks.values():
-        channels = assistant.search.channels(question, "fr" if "?" in question else "en")
+        channels = assistant.search.channels(question, detect_language(question))
         assert snap.passages[int(np.argmax(channels["bank_model"]))].id == passage_id, question
     found = assistant.search.retrieve("C'est qui l'Utilisateur dans les CGS ?", 5, "fr")
     assert "bank_model" not in found.firsts and "bank_use" in found.firsts
