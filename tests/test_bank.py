@@ -74,6 +74,20 @@ def test_a_text_the_document_repeats_ties_its_questions_to_every_copy():
                    doc_of, "cgs") == [(0, 2), (1,), ()]
 
 
+def test_a_question_is_tied_only_to_copies_of_one_clause(assistant):
+    """An anchor taken from words that several different clauses share (art. 2's renewal
+    of recurring services, art. 4's of maintenance and of hosting) ties a question about
+    maintenance to the hosting clause too, and the three then compete for it: every anchor
+    is in one clause, or in copies of the same text (the twice-defined "Service(s)")."""
+    snap = assistant.search.snapshot()
+    lines = read(BANK)
+    doc_of = {p.id: p.doc_id for p in snap.passages}
+    where = resolve([a for a, _ in lines], snap.sentences, doc_of, "cgs-20210601")
+    shared = sorted({anchor for (anchor, _), found in zip(lines, where)
+                     if len({fold(snap.by_id[snap.sentences[i].passage_id].text) for i in found}) > 1})
+    assert shared == []
+
+
 def test_an_unreadable_bank_is_no_bank(tmp_path, caplog):
     path = tmp_path / "doc.tsv"
     path.write_bytes("anchor\tquestion en Latin-1 : déjà ?\n".encode("latin-1"))
