@@ -104,7 +104,9 @@ def test_diff_the_other_way_round_lists_them_as_better(runs):
 
 def test_diff_against_bm25_words_abstention_and_quotes(runs):
     """BM25 never abstains and quotes its whole top passage: the diff says so of the
-    out-of-scope question, and of each case whose quote holds the answer in one run only."""
+    out-of-scope question, and of each case whose quote holds the answer in one run only
+    (of an answerable case ours abstained on, that it answers now: an abstention quotes
+    nothing, so its quote is not compared)."""
     out = run_cli("diff", runs["k3"], runs["bm25"]).stdout
     assert "config changed: pipeline assistant→bm25" in out
     assert "  weather: What will the weather be tomorrow in Paris?\n      answered an out-of-scope question" \
@@ -112,10 +114,13 @@ def test_diff_against_bm25_words_abstention_and_quotes(runs):
     cases = {c["id"]: c for c in read_set(runs["set"])}
     old, new = ({r["id"]: score_case(cases[r["id"]], r).get("quote_accuracy")
                  for r in json.loads(runs[name].read_text(encoding="utf-8"))["cases"]} for name in ("k3", "bm25"))
+    abstained = {r["id"] for r in json.loads(runs["k3"].read_text(encoding="utf-8"))["cases"] if r["abstained"]}
     lines = out.splitlines()
     for id in cases:
         said = next((lines[i + 1] for i, line in enumerate(lines) if line.startswith(f"  {id}: ")), "")
-        if old[id] is not None and new[id] is not None and old[id] != new[id]:
+        if id in abstained and cases[id]["answerable"]:
+            assert "answers now (abstained before)" in said and "quote" not in said, id
+        elif old[id] is not None and new[id] is not None and old[id] != new[id]:
             assert ("quote now holds the answer" if new[id] > old[id] else "quote no longer holds the answer") in said
         else:
             assert "quote" not in said, id
