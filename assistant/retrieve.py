@@ -137,10 +137,16 @@ class Snapshot:
     capitals: frozenset[str] = frozenset()  # the documents' own capitalised terms (``asks.common_capitals``)
     bank: Bank | None = None  # questions people ask, tied to the sentences that answer them (``bank``)
     banked: frozenset[str] = frozenset()  # the passages whose sentences have bank questions
+    # Passages that repeat an earlier passage of their document word for word (the CGS
+    # define "Service(s)" twice): ranked as their first copy, they would show and quote the
+    # same text twice; they are left out of the hits, and the next passage takes the place.
+    repeats: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.bank is not None and not self.banked:
             self.banked = frozenset(p.id for p, covered in zip(self.passages, self.bank.covers) if covered)
+        if self.repeats is None:
+            self.repeats = repeated(self.passages)
 
     def first_sentence(self, p: Passage) -> str:
         """The passage's first sentence, verbatim, from the sentences stored at ingest."""
@@ -269,7 +275,7 @@ class HybridSearch:
         fused = sum(weights.get(name, 0.0) * values for name, values in z.items())
         if "definition" not in asks(query):
             fused = fused - DEFINITION_PENALTY * snap.is_definition
-        order = np.argsort(-fused, kind="stable")[:k]
+        order = [i for i in np.argsort(-fused, kind="stable") if not snap.repeats[i]][:k]
         dense, lexical = channels["dense"], channels["lexical"]
         hits = [Hit(snap.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]), r)
                 for r, i in enumerate(order, 1)]
@@ -381,6 +387,23 @@ def bank_scores(channels: dict[str, np.ndarray], z: dict[str, np.ndarray], cover
             spread = float(known.std()) if len(known) else 0.0
             own = (channels[name] - known.mean()) / spread if spread > 0 else np.zeros_like(channels[name])
             out[name] = np.where(covers, own, dense)
+    return out
+
+
+def repeated(passages: list[Passage]) -> np.ndarray:
+    """Whether each passage repeats an earlier passage of its document (case, accents
+    and spacing aside).
+
+    >>> mk = lambda doc, text: Passage(doc, "v1", text, 0, len(text), (1,))
+    >>> repeated([mk("a", "Service : X."), mk("a", "service :  x."), mk("b", "Service : X."), mk("a", "Y")]).tolist()
+    [False, True, False, False]
+    """
+    seen: set[tuple[str, str]] = set()
+    out = np.zeros(len(passages), dtype=bool)
+    for i, p in enumerate(passages):
+        key = (p.doc_id, " ".join(fold(p.text).split()))
+        out[i] = key in seen
+        seen.add(key)
     return out
 
 

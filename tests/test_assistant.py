@@ -133,6 +133,18 @@ def test_defined_terms_come_with_their_definition(assistant):
     assert any(c.article == "1" and "Devis" in c.heading for c in supporting)
 
 
+@pytest.mark.parametrize("question", ["c'est quoi un Service au sens des CGS ?",
+                                      "What does 'Services' mean in the billing context?"])
+def test_a_clause_the_document_repeats_is_shown_and_quoted_once(assistant, question):
+    """The CGS define "Service(s)" twice, word for word: the second copy is not a second
+    passage to show, nor a second quote of the same words."""
+    answer = assistant.ask(question)
+    texts = [h.passage.text for h in answer.hits]
+    assert any(t.startswith("Service(s)") for t in texts) and len(set(texts)) == len(texts)
+    quotes = [c.quote for c in answer.citations]
+    assert quotes and len(set(quotes)) == len(quotes)
+
+
 @pytest.mark.parametrize("question, history", [
     ("", []), ("   \u200b ", []), ("x" * 2001, []), (42, []), ("ok ?", "not a list"), ("ok ?", ["q"] * 21),
 ])
