@@ -275,7 +275,8 @@ class HybridSearch:
         fused = sum(weights.get(name, 0.0) * values for name, values in z.items())
         if "definition" not in asks(query):
             fused = fused - DEFINITION_PENALTY * snap.is_definition
-        order = [i for i in np.argsort(-fused, kind="stable") if not snap.repeats[i]][:k]
+        ranked = np.argsort(-fused, kind="stable")
+        order = ranked[~snap.repeats[ranked]][:k]
         dense, lexical = channels["dense"], channels["lexical"]
         hits = [Hit(snap.passages[i], float(fused[i]), float(dense[i]), float(lexical[i]), r)
                 for r, i in enumerate(order, 1)]

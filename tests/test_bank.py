@@ -29,9 +29,8 @@ def test_every_anchor_is_in_the_document(assistant):
     with the document (``resolve`` logs the ones left out)."""
     snap = assistant.search.snapshot()
     lines = read(BANK)
+    where = ties(assistant, lines)
     assert len(lines) >= 1500 and len({q for _, q in lines}) == len(lines)  # no question twice
-    doc_of = {p.id: p.doc_id for p in snap.passages}
-    where = resolve([a for a, _ in lines], snap.sentences, doc_of, "cgs-20210601")
     lost = sorted({a for (a, _), found in zip(lines, where) if not found})
     assert lost == []
     # Nearly every sentence that says something has questions (headings have none).
@@ -81,8 +80,7 @@ def test_a_question_is_tied_only_to_copies_of_one_clause(assistant):
     is in one clause, or in copies of the same text (the twice-defined "Service(s)")."""
     snap = assistant.search.snapshot()
     lines = read(BANK)
-    doc_of = {p.id: p.doc_id for p in snap.passages}
-    where = resolve([a for a, _ in lines], snap.sentences, doc_of, "cgs-20210601")
+    where = ties(assistant, lines)
     shared = sorted({anchor for (anchor, _), found in zip(lines, where)
                      if len({fold(snap.by_id[snap.sentences[i].passage_id].text) for i in found}) > 1})
     assert shared == []
@@ -255,9 +253,8 @@ def test_the_cgs_passage_model_knows_its_questions(assistant):
     snap = assistant.search.snapshot()
     assert snap.bank is not None and snap.bank.model is not None
     lines = read(BANK)
+    where = ties(assistant, lines)
     picks = {"Utilisateur": None, "Maintenance évolutive": None, "Maintenance corrective": None}
-    doc_of = {p.id: p.doc_id for p in snap.passages}
-    where = resolve([a for a, _ in lines], snap.sentences, doc_of, "cgs-20210601")
     for (_, question), found in zip(lines, where):
         if len(found) != 1:
             continue
