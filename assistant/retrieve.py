@@ -177,7 +177,7 @@ class HybridSearch:
         pinned = getattr(self._local, "snapshot", None)
         if pinned is not None:
             return pinned
-        active = self.index.active()
+        active = self.index.active_now()
         if active is None:
             raise IndexMissing("no index yet: run `python -m ingest`")
         current = self._snapshot

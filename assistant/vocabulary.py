@@ -21,9 +21,10 @@ the start of a word ("terminat*" matches "terminated").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from terms.text import fold
 
@@ -34,10 +35,17 @@ SITUATIONS = "situations.tsv"  # both languages
 
 @dataclass(frozen=True)
 class Vocabulary:
-    pattern: re.Pattern | None
     # folded term (without its "*") -> the terms' words for it, main rendering first
     expansions: dict[str, tuple[str, ...]]
     prefixes: tuple[str, ...]  # folded prefix terms, longest first
+    # How terms are found: a question's words are looked up, not matched against one
+    # regular expression of every term (an alternation of thousands of strings is tried
+    # alternative by alternative at each word: 0.2-0.4 ms a question and vocabulary).
+    exact: frozenset[str] = frozenset()  # folded exact terms
+    exact_words: int = 0  # words in the longest exact term
+    # prefix terms by their words before the last ("" for one-word prefixes) -> last words
+    prefix_heads: dict[str, frozenset[str]] = field(default_factory=dict)
+    head_words: tuple[int, ...] = ()  # the heads' word counts
 
     def expand(self, text: str, first_only: bool = False) -> str:
         """The terms' words for the words of ``text`` that the vocabulary knows, in order,
@@ -47,11 +55,10 @@ class Vocabulary:
         >>> v.expand("Uptime?"), v.expand("Uptime?", first_only=True)
         ('disponibilité taux de disponibilité', 'disponibilité')
         """
-        if self.pattern is None:
+        if not self.expansions:
             return ""
         out: list[str] = []
-        for m in self.pattern.finditer(_padded(text)):
-            key = m.group(1).strip()
+        for key in self.found(_padded(text).split()):
             alternatives = self.expansions.get(key)
             if alternatives is None:
                 alternatives = next((self.expansions[p] for p in self.prefixes if key.startswith(p)), None)
@@ -59,6 +66,54 @@ class Vocabulary:
             if words and words not in out:
                 out.append(words)
         return " ".join(out)
+
+    def found(self, words: list[str]) -> Iterator[str]:
+        """The terms found in a text's words, left to right, each as the words it covers.
+
+        At each word, the longest exact term that starts there, else the longest prefix
+        term (its last word may go on in letters and digits: "terminat*" covers
+        "terminated"); the search goes on after what was found.
+
+        >>> list(build({"head office": ("siège",), "head": ("tête",), "terminat*": ("fin",)}).found(
+        ...     "the head office terminated it".split()))
+        ['head office', 'terminated']
+        """
+        i = 0
+        while i < len(words):
+            covered = 0
+            for n in range(min(self.exact_words, len(words) - i), 0, -1):
+                if " ".join(words[i:i + n]) in self.exact:
+                    covered = n
+                    break
+            if not covered:
+                covered = self._prefix_at(words, i)
+            if covered:
+                yield " ".join(words[i:i + covered])
+                i += covered
+            else:
+                i += 1
+
+    def _prefix_at(self, words: list[str], i: int) -> int:
+        """How many words the longest prefix term starting at word ``i`` covers (0: none)."""
+        best, covered = -1, 0
+        for n in self.head_words:
+            if i + n >= len(words):
+                break
+            head = " ".join(words[i:i + n])
+            lasts = self.prefix_heads.get(head)
+            if lasts is None:
+                continue
+            word = words[i + n]
+            for size in range(len(word), 0, -1):  # the longest last word first
+                if word[:size] in lasts and _CONTINUES.fullmatch(word, size):
+                    if len(head) + bool(head) + size > best:
+                        best, covered = len(head) + bool(head) + size, n + 1
+                    break
+        return covered
+
+
+# What may follow a prefix term's last letters in the word it covers.
+_CONTINUES = re.compile(r"[0-9a-z]*")
 
 
 def _padded(text: str) -> str:
@@ -93,15 +148,18 @@ def build(entries: dict[str, tuple[str, ...]]) -> Vocabulary:
     'résiliation siège social'
     """
     if not entries:
-        return Vocabulary(None, {}, ())
+        return Vocabulary({}, ())
     exact = {t: w for t, w in entries.items() if not t.endswith("*")}
     prefixes = {t[:-1]: w for t, w in entries.items() if t.endswith("*")}
-    alternatives = [re.escape(t) for t in sorted(exact, key=len, reverse=True)]
-    alternatives += [re.escape(p) + r"[0-9a-z]*" for p in sorted(prefixes, key=len, reverse=True)]
-    # Look-arounds keep matches on word boundaries of the padded text without consuming
-    # the spaces, so that neighbouring terms are both found.
-    pattern = re.compile(r"(?<= )(" + "|".join(alternatives) + r")(?= )")
-    return Vocabulary(pattern, {**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)))
+    heads: dict[str, set[str]] = {}
+    for p in prefixes:
+        head, _, last = p.rpartition(" ")
+        heads.setdefault(head, set()).add(last)
+    # An exact term wins over any prefix term at the same word (then the longest of each).
+    return Vocabulary({**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)), frozenset(exact),
+                      max((len(t.split()) for t in exact), default=0),
+                      {head: frozenset(lasts) for head, lasts in heads.items()},
+                      tuple(sorted({len(head.split()) for head in heads})))
 
 
 def _entries(names: list[str]) -> dict[str, tuple[str, ...]]:

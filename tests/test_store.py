@@ -103,6 +103,59 @@ def test_changed_document_replaces_exactly_its_passages(small_corpus, make_setti
     assert "quarante-cinq jours" in top_hit(index, embedder, "Sous quel délai les factures sont-elles payables ?")
 
 
+class CountedReads:
+    """The registry collection, counting its reads."""
+
+    def __init__(self, collection) -> None:
+        self.collection, self.reads = collection, 0
+
+    def get(self, *args, **kwargs):
+        self.reads += 1
+        return self.collection.get(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+
+def age_store(folder: Path, seconds: float) -> None:
+    """Date the store's files back, as if last written ``seconds`` ago."""
+    then = time.time() - seconds
+    for f in folder.glob("chroma.sqlite3*"):
+        os.utime(f, (then, then))
+
+
+def test_the_active_generation_is_read_again_only_after_a_write(small_corpus, make_settings, embedder):
+    """Each question asks which generation is active: the registry is read again only
+    when the store's files changed since the last read, or were written too recently
+    for their times to tell."""
+    settings = make_settings(small_corpus)
+    first = run(settings, embedder=embedder, progress=False)
+    index = open_index(settings, embedder)
+    counted = index._registry = CountedReads(index._registry)
+    assert index.active_now().name == first.generation
+    assert index.active_now().name == first.generation
+    assert counted.reads == 2  # just written: read every time
+
+    age_store(settings.chroma_path, 60)
+    for _ in range(3):
+        assert index.active_now().name == first.generation
+    assert counted.reads == 3  # one read, then the files say nothing changed
+
+    # Another writer (its own client) switches: the next question sees the new generation.
+    alpha = small_corpus / "alpha.txt"
+    alpha.write_text(alpha.read_text(encoding="utf-8").replace("trente jours", "quarante jours"), encoding="utf-8")
+    second = run(settings, embedder=embedder, progress=False)
+    assert second.ok and second.generation != first.generation
+    assert index.active_now().name == second.generation
+    # Dated back again, a change of size or time alone still shows.
+    age_store(settings.chroma_path, 60)
+    assert index.active_now().name == second.generation
+    reads = counted.reads
+    age_store(settings.chroma_path, 30)
+    assert index.active_now().name == second.generation
+    assert counted.reads == reads + 1
+
+
 def test_removed_document_disappears(small_corpus, make_settings, embedder):
     settings = make_settings(small_corpus)
     run(settings, embedder=embedder, progress=False)
