@@ -261,20 +261,17 @@ class HybridSearch:
 
     def retrieve(self, query: str, k: int = 5, language: str = "fr",
                  query_vector: np.ndarray | Callable[[], np.ndarray] | None = None,
-                 lexical_query: str | None = None) -> Retrieval:
-        """The k best passages, and what each retrieval channel put first."""
+                 lexical_query: str | None = None, also: tuple[str, np.ndarray, float] | None = None) -> Retrieval:
+        """The k best passages, and what each retrieval channel put first. ``also`` (another
+        text, its e5 vector, a weight) adds that text's fused scores, weighted: a follow-up's
+        own words beside its standalone form (``core.FOLLOW_UP_OWN_WEIGHT``)."""
         snap = self.snapshot()
         if not snap.passages:
             return Retrieval([], {})
-        use_vector = self.use.encode([query])[0] if self.use is not None and snap.use_vectors is not None else None
-        channels = self.channels(query, language, query_vector, lexical_query, use_vector)
-        weights = WEIGHTS[kind(query, language, snap.language)]
-        z = {name: standardised(values) for name, values in channels.items()}
-        if snap.bank is not None:
-            z.update(bank_scores(channels, z, snap.bank.covers))
-        fused = sum(weights.get(name, 0.0) * values for name, values in z.items())
-        if "definition" not in asks(query):
-            fused = fused - DEFINITION_PENALTY * snap.is_definition
+        fused, channels, use_vector = self.fused(query, language, query_vector, lexical_query)
+        if also is not None:
+            text, vector, weight = also
+            fused = fused + weight * self.fused(text, language, vector)[0]
         ranked = np.argsort(-fused, kind="stable")
         order = ranked[~snap.repeats[ranked]][:k]
         dense, lexical = channels["dense"], channels["lexical"]
@@ -286,6 +283,20 @@ class HybridSearch:
                   for name, values in channels.items() if name != "bank_model"}
         use_best = float(channels["use"].max()) if "use" in channels else None
         return Retrieval(hits, firsts, use_vector, use_best)
+
+    def fused(self, query: str, language: str, query_vector, lexical_query: str | None = None):
+        """Every passage's fused score for a query (passage order), its channels, its USE vector."""
+        snap = self.snapshot()
+        use_vector = self.use.encode([query])[0] if self.use is not None and snap.use_vectors is not None else None
+        channels = self.channels(query, language, query_vector, lexical_query, use_vector)
+        weights = WEIGHTS[kind(query, language, snap.language)]
+        z = {name: standardised(values) for name, values in channels.items()}
+        if snap.bank is not None:
+            z.update(bank_scores(channels, z, snap.bank.covers))
+        fused = sum(weights.get(name, 0.0) * values for name, values in z.items())
+        if "definition" not in asks(query):
+            fused = fused - DEFINITION_PENALTY * snap.is_definition
+        return fused, channels, use_vector
 
     def channels(self, query: str, language: str = "fr",
                  query_vector: np.ndarray | Callable[[], np.ndarray] | None = None,

@@ -86,6 +86,15 @@ def test_follow_up_in_english(assistant):
     assert any("Hébergement" in c.heading or "trois (3) mois" in c.quote for c in answer.citations)
 
 
+def test_a_follow_up_ranks_passages_by_its_own_words_too(assistant):
+    # The standalone question repeats "suspendre" and "ne paie pas": alone, it ranks the
+    # breaches clause (its suspension, its penalties) first; what is asked now is the late
+    # payment penalties, which the follow-up's own words point to. (The answer says the
+    # CGS set no amount, with that clause as context: they give a rate, not a sum.)
+    answer = assistant.ask("et il doit des pénalités de combien ?", ["Le client ne paie pas, on peut suspendre ?"])
+    assert answer.hits[0].passage.heading_path[-1].startswith("Règlement hors délai")
+
+
 def test_a_list_item_is_quoted_with_the_sentence_that_leads_into_its_list(assistant):
     # "- Repas soir : maximum 30 €" alone does not say what it caps.
     answer = assistant.ask("Le repas du soir en déplacement chez un client, on peut lui refacturer jusqu'à combien ?")
