@@ -305,7 +305,7 @@ class Assistant:
     @staticmethod
     def _own_words(query: Query, own: np.ndarray | None) -> tuple[str, np.ndarray, float] | None:
         """What a follow-up's own words add to its passages' ranking (see FOLLOW_UP_OWN_WEIGHT)."""
-        return (query.question, own, FOLLOW_UP_OWN_WEIGHT) if own is not None else None
+        return (query.question, own, FOLLOW_UP_OWN_WEIGHT) if own is not None and FOLLOW_UP_OWN_WEIGHT else None
 
     def choose(self, query: Query, evidence: Evidence) -> list[Picked]:
         """The sentences that answer, best first: similar to the question, and carrying

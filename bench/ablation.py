@@ -27,6 +27,8 @@ turned off at a time (leave-one-out), in one process with the model loaded once:
 - ``quoted_first``: the passages an answer lists in retrieval's order, not the quoted ones first;
 - ``part_figures``: a figure one part of a question asks required of the whole answer's first quote;
 - ``part_room``: no room for one more sentence when a question asks several things;
+- ``follow_own``: a short follow-up's passages ranked by its standalone form alone, not also
+  by its own words;
 - ``follow_topic``: a follow-up borrowing the topic of the nearest full question alone, however
   few its words;
 - ``short_names``: a document's name cut short ("les conditions spé Billing") not read as its name;
@@ -115,6 +117,8 @@ def turned_off(signal: str):
         put(core.Assistant, "_parts_state_their_figures", lambda self, query, evidence: False)
     elif signal == "part_room":
         put(core, "PART_ROOM", 0)
+    elif signal == "follow_own":
+        put(core, "FOLLOW_UP_OWN_WEIGHT", 0.0)
     elif signal == "follow_topic":
         put(followup, "FEW_TOPIC_WORDS", 0)
     elif signal == "short_names":
@@ -144,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signals", default="none,use,bank,bank_model,bank_words,vocabulary,situations,asks,join,"
                                                "other_passage,"
                                                "exact,figure_subject,figure_proposed,tasks,names,story_parts,"
-                                               "quoted_first,part_figures,part_room,follow_topic,short_names,"
+                                               "quoted_first,part_figures,part_room,follow_own,follow_topic,short_names,"
                                                "parties,definitions,"
                                                "answerability")
     parser.add_argument("--sets", default=",".join(SETS))
