@@ -46,6 +46,7 @@ class Vocabulary:
     # prefix terms by their words before the last ("" for one-word prefixes) -> last words
     prefix_heads: dict[str, frozenset[str]] = field(default_factory=dict)
     head_words: tuple[int, ...] = ()  # the heads' word counts
+    last_chars: int = 0  # the longest last word of a prefix term
 
     def expand(self, text: str, first_only: bool = False) -> str:
         """The terms' words for the words of ``text`` that the vocabulary knows, in order,
@@ -104,7 +105,7 @@ class Vocabulary:
             if lasts is None:
                 continue
             word = words[i + n]
-            for size in range(len(word), 0, -1):  # the longest last word first
+            for size in range(min(len(word), self.last_chars), 0, -1):  # the longest last word first
                 if word[:size] in lasts and _CONTINUES.fullmatch(word, size):
                     if len(head) + bool(head) + size > best:
                         best, covered = len(head) + bool(head) + size, n + 1
@@ -159,7 +160,8 @@ def build(entries: dict[str, tuple[str, ...]]) -> Vocabulary:
     return Vocabulary({**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)), frozenset(exact),
                       max((len(t.split()) for t in exact), default=0),
                       {head: frozenset(lasts) for head, lasts in heads.items()},
-                      tuple(sorted({len(head.split()) for head in heads})))
+                      tuple(sorted({len(head.split()) for head in heads})),
+                      max((len(last) for lasts in heads.values() for last in lasts), default=0))
 
 
 def _entries(names: list[str]) -> dict[str, tuple[str, ...]]:
