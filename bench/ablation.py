@@ -133,13 +133,16 @@ def turned_off(signal: str):
         put(decide, "model", lambda: {"weights": {"evidence": 40.0}, "bias": 0.0, "threshold": 0.5})
     elif signal != "none":
         raise SystemExit(f"unknown signal {signal!r}")
-    vocabulary.expand.cache_clear()  # renderings are cached per question
+    caches = (vocabulary.expand, vocabulary.story)  # renderings are cached per question
+    for cache in caches:
+        cache.cache_clear()
     try:
         yield
     finally:
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
-        vocabulary.expand.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
 
 
 def main(argv: list[str] | None = None) -> int:
