@@ -37,7 +37,6 @@ SITUATIONS = "situations.tsv"  # both languages
 class Vocabulary:
     # folded term (without its "*") -> the terms' words for it, main rendering first
     expansions: dict[str, tuple[str, ...]]
-    prefixes: tuple[str, ...]  # folded prefix terms, longest first
     # How terms are found: a question's words are looked up, not matched against one
     # regular expression of every term (an alternation of thousands of strings is tried
     # alternative by alternative at each word: 0.2-0.4 ms a question and vocabulary).
@@ -59,44 +58,42 @@ class Vocabulary:
         if not self.expansions:
             return ""
         out: list[str] = []
-        for key in self.found(_padded(text).split()):
-            alternatives = self.expansions.get(key)
-            if alternatives is None:
-                alternatives = next((self.expansions[p] for p in self.prefixes if key.startswith(p)), None)
-            words = " ".join(alternatives[:1] if first_only else alternatives) if alternatives else ""
-            if words and words not in out:
+        for term in self.found(_padded(text).split()):
+            alternatives = self.expansions[term]
+            words = " ".join(alternatives[:1] if first_only else alternatives)
+            if words not in out:
                 out.append(words)
         return " ".join(out)
 
     def found(self, words: list[str]) -> Iterator[str]:
-        """The terms found in a text's words, left to right, each as the words it covers.
+        """The terms found in a text's words, left to right (a prefix term without its "*").
 
         At each word, the longest exact term that starts there, else the longest prefix
         term (its last word may go on in letters and digits: "terminat*" covers
-        "terminated"); the search goes on after what was found.
+        "terminated"); the search goes on after the words the term covers.
 
         >>> list(build({"head office": ("siège",), "head": ("tête",), "terminat*": ("fin",)}).found(
         ...     "the head office terminated it".split()))
-        ['head office', 'terminated']
+        ['head office', 'terminat']
         """
         i = 0
         while i < len(words):
-            covered = 0
-            for n in range(min(self.exact_words, len(words) - i), 0, -1):
-                if " ".join(words[i:i + n]) in self.exact:
-                    covered = n
-                    break
-            if not covered:
-                covered = self._prefix_at(words, i)
-            if covered:
-                yield " ".join(words[i:i + covered])
-                i += covered
-            else:
-                i += 1
+            term, covered = self._exact_at(words, i) or self._prefix_at(words, i) or (None, 1)
+            if term is not None:
+                yield term
+            i += covered
 
-    def _prefix_at(self, words: list[str], i: int) -> int:
-        """How many words the longest prefix term starting at word ``i`` covers (0: none)."""
-        best, covered = -1, 0
+    def _exact_at(self, words: list[str], i: int) -> tuple[str, int] | None:
+        """The longest exact term starting at word ``i``, and the words it covers."""
+        for n in range(min(self.exact_words, len(words) - i), 0, -1):
+            term = " ".join(words[i:i + n])
+            if term in self.exact:
+                return term, n
+        return None
+
+    def _prefix_at(self, words: list[str], i: int) -> tuple[str, int] | None:
+        """The longest prefix term starting at word ``i``, and the words it covers."""
+        best = None
         for n in self.head_words:
             if i + n >= len(words):
                 break
@@ -107,10 +104,11 @@ class Vocabulary:
             word = words[i + n]
             for size in range(min(len(word), self.last_chars), 0, -1):  # the longest last word first
                 if word[:size] in lasts and _CONTINUES.fullmatch(word, size):
-                    if len(head) + bool(head) + size > best:
-                        best, covered = len(head) + bool(head) + size, n + 1
+                    term = f"{head} {word[:size]}" if head else word[:size]
+                    if best is None or len(term) > len(best[0]):
+                        best = term, n + 1
                     break
-        return covered
+        return best
 
 
 # What may follow a prefix term's last letters in the word it covers.
@@ -149,7 +147,7 @@ def build(entries: dict[str, tuple[str, ...]]) -> Vocabulary:
     'résiliation siège social'
     """
     if not entries:
-        return Vocabulary({}, ())
+        return Vocabulary({})
     exact = {t: w for t, w in entries.items() if not t.endswith("*")}
     prefixes = {t[:-1]: w for t, w in entries.items() if t.endswith("*")}
     heads: dict[str, set[str]] = {}
@@ -157,7 +155,7 @@ def build(entries: dict[str, tuple[str, ...]]) -> Vocabulary:
         head, _, last = p.rpartition(" ")
         heads.setdefault(head, set()).add(last)
     # An exact term wins over any prefix term at the same word (then the longest of each).
-    return Vocabulary({**exact, **prefixes}, tuple(sorted(prefixes, key=len, reverse=True)), frozenset(exact),
+    return Vocabulary({**exact, **prefixes}, frozenset(exact),
                       max((len(t.split()) for t in exact), default=0),
                       {head: frozenset(lasts) for head, lasts in heads.items()},
                       tuple(sorted({len(head.split()) for head in heads})),
